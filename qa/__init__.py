@@ -1,0 +1,6 @@
+"""Extractive question answering over news articles: indexing, retrieval and answering (no web code)."""
+
+from .service import QAService, QuestionError
+from .settings import Settings
+
+__all__ = ["QAService", "QuestionError", "Settings"]

@@ -1,0 +1,120 @@
+"""Extractive answers: best sentences of the retrieved passages, the answer span inside them, and citations."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable, Sequence
+
+import numpy as np
+
+from .candidates import candidates
+from .chunking import Span, split_sentences
+from .index import Snapshot
+from .question import AnswerType, Question
+from .retrieval import Passage
+from .tokens import terms
+
+MAX_SENTENCES = 60
+DENSE_WEIGHT = 0.5  # sentence score = DENSE_WEIGHT * cosine + (1 - DENSE_WEIGHT) * idf-weighted word overlap
+
+
+@dataclass(frozen=True)
+class Citation:
+    article_id: str
+    title: str
+    start: int  # article.text[start:end] == answer text
+    end: int
+    sentence_start: int
+    sentence_end: int
+
+
+@dataclass(frozen=True)
+class Answer:
+    text: str
+    score: float
+    sentence: str
+    citation: Citation
+
+
+@dataclass(frozen=True)
+class ScoredSentence:
+    article_id: str
+    span: Span
+    score: float
+
+
+class Reader:
+    """Turns retrieved passages into verified extractive answers, or none (abstention)."""
+
+    def __init__(self, snapshot: Snapshot, encode: Callable[[Sequence[str]], np.ndarray],
+                 idf: Callable[[str], float], df: Callable[[str], int], min_score: float, margin: float):
+        self.snapshot, self.encode, self.idf, self.df = snapshot, encode, idf, df
+        self.min_score, self.margin = min_score, margin
+
+    def sentences(self, question: Question, question_vector: np.ndarray, passages: list[Passage]) -> list[ScoredSentence]:
+        """Distinct sentences of the passages, best first, scored by meaning and word overlap."""
+        seen: dict[tuple[str, int], Span] = {}
+        for p in passages:
+            text = self.snapshot.articles[p.chunk.article_id].text
+            for span in split_sentences(text, p.chunk.start, p.chunk.end):
+                seen.setdefault((p.chunk.article_id, span.start), span)
+        keys = list(seen)[:MAX_SENTENCES]
+        if not keys:
+            return []
+        texts = [self.snapshot.articles[a].text[seen[(a, s)].start : seen[(a, s)].end] for a, s in keys]
+        dense = self.encode(texts) @ question_vector
+        # A word the index has never seen counts half: it may be a synonym problem the dense score covers.
+        weights = {t: self.idf(t) * (0.5 if self.df(t) == 0 else 1.0) for t in question.terms}
+        total = sum(weights.values()) or 1.0
+        out = []
+        for (article_id, start), text, cos in zip(keys, texts, dense):
+            overlap = sum(weights[t] for t in set(terms(text)) & weights.keys()) / total
+            score = DENSE_WEIGHT * float(cos) + (1 - DENSE_WEIGHT) * overlap
+            out.append(ScoredSentence(article_id, seen[(article_id, start)], score))
+        return sorted(out, key=lambda s: -s.score)
+
+    def answers(self, question: Question, question_vector: np.ndarray, passages: list[Passage],
+                limit: int) -> tuple[list[Answer], float]:
+        """Up to `limit` distinct answers (none = abstain) and the best sentence's score."""
+        ranked = self.sentences(question, question_vector, passages)
+        confidence = ranked[0].score if ranked else 0.0
+        if confidence < self.min_score:
+            return [], confidence
+        floor = max(self.min_score, ranked[0].score - self.margin)
+        pool = [s for s in ranked if s.score >= floor][:8]
+        groups: dict[str, list[Answer]] = {}  # mentions of one answer across sentences
+        for sent in pool:
+            for answer, key in self._extract(question, sent):
+                groups.setdefault(key, []).append(answer)
+        ranked_answers = sorted((_merged(g) for g in groups.values()), key=lambda a: (-a.score, a.citation.start))
+        top = ranked_answers[0].score if ranked_answers else 0.0
+        return [a for a in ranked_answers if a.score >= top - self.margin][:limit], confidence
+
+    def _extract(self, question: Question, sent: ScoredSentence) -> list[tuple[Answer, str]]:
+        """The answer spans in one sentence (the sentence itself when no span of the right type is there)."""
+        article = self.snapshot.articles[sent.article_id]
+        found = []
+        if question.type is not AnswerType.SENTENCE:
+            found = sorted(candidates(article.text, sent.span, question, self.idf), key=lambda c: -c.score)[:2]
+        if not found:
+            return [(self._answer(sent, sent.span.start, sent.span.end, sent.score), f"sentence:{sent.article_id}:{sent.span.start}")]
+        return [(self._answer(sent, c.start, c.end, sent.score * (0.6 + 0.4 * c.score)), c.key) for c in found]
+
+    def _answer(self, sent: ScoredSentence, start: int, end: int, score: float) -> Answer:
+        article = self.snapshot.articles[sent.article_id]
+        text = article.text[start:end]
+        sentence = article.text[sent.span.start : sent.span.end]
+        citation = Citation(article.id, article.title, start, end, sent.span.start, sent.span.end)
+        if not text or article.text[citation.start : citation.end] != text or not (
+            sent.span.start <= start < end <= sent.span.end
+        ):
+            raise AssertionError(f"answer span {start}:{end} does not match article {article.id}")
+        return Answer(text, round(min(max(score, 0.0), 1.0), 4), sentence, citation)
+
+
+def _merged(mentions: list[Answer]) -> Answer:
+    """One answer for several mentions: the fullest mention scoring near the best, boosted per extra mention."""
+    best = max(a.score for a in mentions)
+    shown = max((a for a in mentions if a.score >= best - 0.1), key=lambda a: (len(a.text), a.score))
+    score = best + 0.05 * min(len(mentions) - 1, 3)
+    return Answer(shown.text, round(min(score, 1.0), 4), shown.sentence, shown.citation)

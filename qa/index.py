@@ -1,0 +1,222 @@
+"""On-disk index: FAISS vectors, SQLite metadata and a JSON manifest, replaced atomically as a generation."""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import sqlite3
+import time
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Iterator
+
+import faiss
+import numpy as np
+
+from .articles import Article
+from .chunking import Span
+
+MANIFEST = "manifest.json"
+FORMAT = 1
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS articles (
+    id TEXT PRIMARY KEY, title TEXT NOT NULL, text TEXT NOT NULL, source TEXT NOT NULL,
+    content_hash TEXT NOT NULL, added_at REAL NOT NULL);
+CREATE TABLE IF NOT EXISTS chunks (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    article_id TEXT NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
+    start INTEGER NOT NULL, "end" INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS chunks_article ON chunks(article_id);
+"""
+
+
+class IndexStateError(RuntimeError):
+    """The index is missing, unreadable or was built with other settings."""
+
+
+@dataclass(frozen=True)
+class Manifest:
+    model: str
+    dims: int
+    chunk_chars: int
+    chunk_overlap: int
+    generation: int = 0
+    articles: int = 0
+    chunks: int = 0
+    updated: float = 0.0
+    format: int = FORMAT
+
+    @property
+    def vectors_file(self) -> str:
+        return f"vectors-{self.generation}.faiss"
+
+    @property
+    def metadata_file(self) -> str:
+        return f"meta-{self.generation}.sqlite"
+
+
+@dataclass(frozen=True)
+class Chunk:
+    id: int
+    article_id: str
+    start: int
+    end: int
+
+
+def read_manifest(index_dir: Path) -> Manifest | None:
+    path = Path(index_dir) / MANIFEST
+    if not path.exists():
+        return None
+    try:
+        data = json.loads(path.read_text())
+        if data.get("format") != FORMAT:
+            raise IndexStateError(f"{path}: index format {data.get('format')} is not {FORMAT}; rebuild it")
+        return Manifest(**data)
+    except (ValueError, TypeError) as exc:
+        raise IndexStateError(f"{path}: unreadable manifest ({exc}); rebuild with `qa index build`") from None
+
+
+class Snapshot:
+    """One generation of the index, fully loaded in memory (read only)."""
+
+    def __init__(self, index_dir: Path):
+        self.manifest = read_manifest(index_dir)
+        if self.manifest is None:
+            raise IndexStateError(f"no index in {index_dir}; build one with `qa index build`")
+        try:
+            self.vectors = faiss.read_index(str(Path(index_dir) / self.manifest.vectors_file))
+            db = sqlite3.connect(f"file:{Path(index_dir) / self.manifest.metadata_file}?mode=ro", uri=True)
+        except (RuntimeError, sqlite3.Error) as exc:
+            raise IndexStateError(f"cannot read index in {index_dir}: {exc}") from None
+        with db:
+            self.articles = {
+                r[0]: Article(r[0], r[1], r[2], r[3])
+                for r in db.execute("SELECT id, title, text, source FROM articles ORDER BY id")
+            }
+            self.chunks = [Chunk(*r) for r in db.execute('SELECT id, article_id, start, "end" FROM chunks ORDER BY id')]
+        db.close()
+        self.chunk_by_id = {c.id: c for c in self.chunks}
+
+    def chunk_text(self, chunk: Chunk) -> str:
+        return self.articles[chunk.article_id].text[chunk.start : chunk.end]
+
+
+class Writer:
+    """Changes to a copy of the current generation; visible only once `commit` replaces the manifest."""
+
+    def __init__(self, index_dir: Path, manifest: Manifest, db: sqlite3.Connection, vectors: faiss.Index):
+        self.index_dir, self.manifest, self.db, self.vectors = index_dir, manifest, db, vectors
+        self.changed = False
+
+    def content_hash(self, article_id: str) -> str | None:
+        row = self.db.execute("SELECT content_hash FROM articles WHERE id = ?", (article_id,)).fetchone()
+        return row[0] if row else None
+
+    def article_ids(self) -> list[str]:
+        return [r[0] for r in self.db.execute("SELECT id FROM articles ORDER BY id")]
+
+    def add(self, article: Article, spans: list[Span], vectors: np.ndarray) -> None:
+        """Insert (or replace) an article with its chunk spans and their vectors."""
+        self.remove(article.id)
+        self.changed = True
+        self.db.execute(
+            "INSERT INTO articles VALUES (?, ?, ?, ?, ?, ?)",
+            (article.id, article.title, article.text, article.source, article.content_hash, time.time()),
+        )
+        ids = [
+            self.db.execute('INSERT INTO chunks (article_id, start, "end") VALUES (?, ?, ?)',
+                            (article.id, s.start, s.end)).lastrowid
+            for s in spans
+        ]
+        if ids:
+            self.vectors.add_with_ids(vectors, np.asarray(ids, dtype=np.int64))
+
+    def remove(self, article_id: str) -> bool:
+        ids = [r[0] for r in self.db.execute("SELECT id FROM chunks WHERE article_id = ?", (article_id,))]
+        if ids:
+            self.vectors.remove_ids(np.asarray(ids, dtype=np.int64))
+        self.db.execute("DELETE FROM chunks WHERE article_id = ?", (article_id,))
+        removed = self.db.execute("DELETE FROM articles WHERE id = ?", (article_id,)).rowcount > 0
+        self.changed = self.changed or removed
+        return removed
+
+    def commit(self) -> Manifest:
+        (articles,), (chunks,) = (self.db.execute(f"SELECT count(*) FROM {t}").fetchone() for t in ("articles", "chunks"))
+        self.db.commit()
+        self.db.close()
+        manifest = Manifest(**{**asdict(self.manifest), "articles": articles, "chunks": chunks, "updated": time.time()})
+        vectors_path = self.index_dir / manifest.vectors_file
+        faiss.write_index(self.vectors, str(vectors_path))
+        for path in (vectors_path, self.index_dir / manifest.metadata_file):
+            _fsync(path)
+        _atomic_write(self.index_dir / MANIFEST, json.dumps(asdict(manifest), indent=2) + "\n")
+        return manifest
+
+
+@contextmanager
+def writing(index_dir: Path, manifest: Manifest, fresh: bool) -> Iterator[Writer]:
+    """A Writer over the next generation; committed on success, discarded on error. One writer at a time."""
+    index_dir = Path(index_dir)
+    index_dir.mkdir(parents=True, exist_ok=True)
+    with open(index_dir / ".lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        current = read_manifest(index_dir)
+        if current and not fresh:
+            if (current.model, current.dims) != (manifest.model, manifest.dims):
+                raise IndexStateError(
+                    f"index in {index_dir} was built with {current.model} ({current.dims} dims), not "
+                    f"{manifest.model} ({manifest.dims} dims); rebuild it with `qa index build`"
+                )
+            manifest = current
+        generation = (current.generation if current else 0) + 1
+        new = Manifest(**{**asdict(manifest), "generation": generation})
+        _remove_stale(index_dir, keep=current)
+        db = sqlite3.connect(index_dir / new.metadata_file)
+        if current and not fresh:
+            source = sqlite3.connect(index_dir / current.metadata_file)
+            source.backup(db)
+            source.close()
+            vectors = faiss.read_index(str(index_dir / current.vectors_file))
+        else:
+            vectors = faiss.IndexIDMap2(faiss.IndexFlatIP(new.dims))
+        db.executescript(SCHEMA)
+        writer = Writer(index_dir, new, db, vectors)
+        try:
+            yield writer
+            if writer.changed or fresh or current is None:
+                writer.commit()
+                current = new
+        finally:
+            db.close()
+            _remove_stale(index_dir, keep=current)
+
+
+def _remove_stale(index_dir: Path, keep: Manifest | None) -> None:
+    """Delete generation files other than `keep`'s (open readers keep their data on POSIX)."""
+    wanted = {keep.vectors_file, keep.metadata_file} if keep else set()
+    for path in list(index_dir.glob("vectors-*.faiss")) + list(index_dir.glob("meta-*.sqlite*")) + list(
+        index_dir.glob("*.tmp")
+    ):
+        if path.name not in wanted:
+            path.unlink(missing_ok=True)
+
+
+def _fsync(path: Path) -> None:
+    with open(path, "rb") as f:
+        os.fsync(f.fileno())
+
+
+def _atomic_write(path: Path, text: str) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    with open(tmp, "w") as f:
+        f.write(text)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+    dir_fd = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(dir_fd)
+    finally:
+        os.close(dir_fd)

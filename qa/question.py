@@ -1,0 +1,58 @@
+"""Question analysis: the expected answer type, the topic a definition question asks about, and follow-ups."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from enum import Enum
+
+from .tokens import STOPWORDS, stem, tokens
+
+
+class AnswerType(str, Enum):
+    PERSON = "person"
+    DATE = "date"
+    PLACE = "place"
+    NUMBER = "number"
+    DEFINITION = "definition"  # "who is X?" / "what is X?": a description of X
+    ENTITY = "entity"  # what/which + noun: a name or a noun phrase
+    SENTENCE = "sentence"  # why/how/yes-no: the sentence itself
+
+
+_RULES: list[tuple[re.Pattern, AnswerType]] = [
+    (re.compile(r"\b(how (many|much)|what (number|percent|percentage|amount|proportion|fraction)|how (long|old|far|big|large|tall|high|often))\b"), AnswerType.NUMBER),
+    (re.compile(r"\b(when|what (year|day|month|date|time|century|decade|period)|which (year|day|month|date|century|decade)|in what year|how soon)\b"), AnswerType.DATE),
+    (re.compile(r"\b(where|what (city|country|place|state|town|region|location|continent|province|county|island)|which (city|country|place|state|town|region|location|continent|province|county|island))\b"), AnswerType.PLACE),
+    (re.compile(r"\b(who|whom|whose|(which|what) (person|man|woman|player|scientist|writer|artist|leader|king|queen|president)|name of the (person|man|woman))\b"), AnswerType.PERSON),
+    (re.compile(r"\b(why|how)\b|\bwhat (did|does|do|will|would|has|have)\b.*\b(say|said|do|think|want|mean|claim|argue|warn|announce|propose|plan)\b"), AnswerType.SENTENCE),
+    (re.compile(r"\b(what|which|name)\b"), AnswerType.ENTITY),
+]
+_DEFINITION = re.compile(r"^\s*(who|what)\s+(is|was|are|were)\s+(?P<topic>.+?)\s*\??\s*$", re.I)
+_FOLLOW_UP = re.compile(r"\b(he|she|it|they|him|her|his|hers|its|their|them|this|that|these|those|there|then)\b", re.I)
+
+
+@dataclass(frozen=True)
+class Question:
+    text: str
+    type: AnswerType
+    topic: str  # for DEFINITION questions, the named thing asked about
+    terms: frozenset[str]  # stemmed content words
+
+    @property
+    def is_follow_up(self) -> bool:
+        """Refers back to an earlier turn (a pronoun), so history helps find passages."""
+        return bool(_FOLLOW_UP.search(self.text))
+
+
+def analyse(text: str) -> Question:
+    low = " ".join(text.lower().split())
+    qtype = next((t for pattern, t in _RULES if pattern.search(low)), AnswerType.SENTENCE)
+    topic = ""
+    m = _DEFINITION.match(text)
+    if m and qtype in (AnswerType.PERSON, AnswerType.ENTITY) and not re.match(r"(the|a|an)\b", m.group("topic"), re.I):
+        words = tokens(m.group("topic"))
+        named = [w for w in words if w.text[:1].isupper() or w.text[:1].isdigit()]
+        if named and len(named) >= len([w for w in words if w.text.lower() not in STOPWORDS]):
+            qtype, topic = AnswerType.DEFINITION, m.group("topic")
+    content = frozenset(stem(t.text) for t in tokens(text) if t.text.lower() not in STOPWORDS)
+    return Question(text, qtype, topic, content)

@@ -1,0 +1,229 @@
+"""QAService: the one object the CLI and the web app drive (indexing, asking, reading articles)."""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable, Sequence
+
+from tqdm import tqdm
+
+from .answer import Answer, Reader
+from .articles import Article, ArticleError, load_path
+from .chunking import chunk_spans
+from .embedding import Embedder
+from .index import IndexStateError, Manifest, Snapshot, read_manifest, writing
+from .question import analyse
+from .retrieval import Passage, Retriever, passage_text
+from .settings import Settings
+
+ENCODE_BATCH = 256
+
+
+class QuestionError(ValueError):
+    """A question the service will not try to answer (empty, too long, bad history)."""
+
+
+@dataclass
+class IndexReport:
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    chunks: int = 0
+    seconds: float = 0.0
+
+    @property
+    def chunks_per_second(self) -> float:
+        return self.chunks / self.seconds if self.seconds else 0.0
+
+
+@dataclass(frozen=True)
+class Result:
+    question: str
+    answers: list[Answer]
+    passages: list[Passage]
+    confidence: float  # score of the best sentence; below settings.min_score the service abstains
+
+    @property
+    def abstained(self) -> bool:
+        return not self.answers
+
+
+class _Loaded:
+    """A snapshot with its retriever and reader, built together."""
+
+    def __init__(self, snapshot: Snapshot, settings: Settings, embedder: Embedder, stamp: int):
+        self.snapshot, self.stamp = snapshot, stamp
+        self.retriever = Retriever(snapshot, settings.candidates, settings.rrf_k)
+        bm25 = self.retriever.bm25
+        self.reader = Reader(snapshot, embedder.encode, bm25.idf, bm25.df, settings.min_score, settings.answer_margin)
+
+
+class QAService:
+    """Indexes articles and answers questions over them; safe to share between threads."""
+
+    def __init__(self, settings: Settings, embedder: Embedder | None = None):
+        self.settings = settings
+        self._embedder = embedder
+        self._loaded: _Loaded | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def embedder(self) -> Embedder:
+        if self._embedder is None:
+            s = self.settings
+            self._embedder = Embedder(s.model, s.device, s.batch_size, s.offline)
+        return self._embedder
+
+    # --- indexing -------------------------------------------------------------------------------
+
+    def build(self, source: Path | None = None) -> IndexReport:
+        """Replace the index with the articles under `source` (default: the seeds directory)."""
+        articles = self._load(source or self.settings.seeds_dir)
+        return self._write(articles, fresh=True)
+
+    def add(self, path: Path) -> IndexReport:
+        """Add or update the articles in `path`; unchanged articles (same content hash) are skipped."""
+        return self._write(self._load(path), fresh=False)
+
+    def remove(self, article_id: str) -> IndexReport:
+        report, manifest = IndexReport(), self.manifest()
+        if manifest is None:
+            raise IndexStateError(f"no index in {self.settings.index_dir}; nothing to remove")
+        with writing(self.settings.index_dir, manifest, fresh=False) as w:
+            if not w.remove(article_id):
+                raise KeyError(article_id)
+            report.removed.append(article_id)
+        return report
+
+    def ensure_index(self) -> IndexReport | None:
+        """Build the index from the seeds when there is none yet."""
+        return None if self.manifest() else self.build()
+
+    def manifest(self) -> Manifest | None:
+        return read_manifest(self.settings.index_dir)
+
+    def stats(self) -> dict:
+        manifest = self.manifest()
+        if manifest is None:
+            raise IndexStateError(f"no index in {self.settings.index_dir}; build one with `qa index build`")
+        files = [p for p in Path(self.settings.index_dir).iterdir() if p.is_file()]
+        return {"index_dir": str(self.settings.index_dir), "bytes": sum(p.stat().st_size for p in files),
+                **{k: getattr(manifest, k) for k in manifest.__dataclass_fields__}}
+
+    def _load(self, source: Path) -> list[Article]:
+        articles = load_path(Path(source), self.settings.max_article_bytes)
+        if not articles:
+            raise ArticleError(f"{source}: no articles found (supported: .txt .md .html .jsonl)")
+        seen: dict[str, str] = {}
+        for a in articles:
+            if a.id in seen:
+                raise ArticleError(f"{a.source}: article id {a.id!r} is also used by {seen[a.id]}")
+            seen[a.id] = a.source
+        return articles
+
+    def _new_manifest(self) -> Manifest:
+        s = self.settings
+        return Manifest(model=s.model, dims=self.embedder.dims, chunk_chars=s.chunk_chars, chunk_overlap=s.chunk_overlap)
+
+    def _write(self, articles: list[Article], fresh: bool) -> IndexReport:
+        report, manifest = IndexReport(), self._new_manifest()  # loads the model before the clock starts
+        started = time.perf_counter()
+        with writing(self.settings.index_dir, manifest, fresh) as w:
+            todo = []
+            for a in articles:
+                old = None if fresh else w.content_hash(a.id)
+                if old == a.content_hash:
+                    report.unchanged.append(a.id)
+                else:
+                    (report.updated if old else report.added).append(a.id)
+                    todo.append((a, chunk_spans(a.text, w.manifest.chunk_chars, w.manifest.chunk_overlap)))
+            texts = [passage_text(a.title, a.text[s.start : s.end]) for a, spans in todo for s in spans]
+            vectors = self._encode(texts)
+            offset = 0
+            for a, spans in todo:
+                w.add(a, spans, vectors[offset : offset + len(spans)])
+                offset += len(spans)
+            report.chunks = len(texts)
+        report.seconds = time.perf_counter() - started
+        return report
+
+    def _encode(self, texts: Sequence[str]):
+        import numpy as np
+
+        parts = []
+        with tqdm(total=len(texts), unit="chunk", desc="embedding", disable=not self.settings.progress or not texts) as bar:
+            for i in range(0, len(texts), ENCODE_BATCH):
+                parts.append(self.embedder.encode(texts[i : i + ENCODE_BATCH]))
+                bar.update(len(parts[-1]))
+        return np.concatenate(parts) if parts else self.embedder.encode([])
+
+    # --- asking ---------------------------------------------------------------------------------
+
+    def current(self) -> _Loaded:
+        """The loaded index, reloaded when another process has committed a new generation."""
+        manifest_path = Path(self.settings.index_dir) / "manifest.json"
+        for attempt in range(3):
+            try:
+                stamp = manifest_path.stat().st_mtime_ns
+            except FileNotFoundError:
+                raise IndexStateError(f"no index in {self.settings.index_dir}; build one with `qa index build`") from None
+            if self._loaded and self._loaded.stamp == stamp:
+                return self._loaded
+            with self._lock:
+                if self._loaded and self._loaded.stamp == stamp:
+                    return self._loaded
+                try:
+                    snapshot = Snapshot(self.settings.index_dir)
+                except IndexStateError:
+                    if attempt == 2:
+                        raise
+                    time.sleep(0.05)  # a writer replaced the generation while we read it
+                    continue
+                self._check(snapshot.manifest)
+                self._loaded = _Loaded(snapshot, self.settings, self.embedder, stamp)
+                return self._loaded
+        raise AssertionError("unreachable")
+
+    def _check(self, manifest: Manifest) -> None:
+        if manifest.model != self.settings.model or manifest.dims != self.embedder.dims:
+            raise IndexStateError(
+                f"index was built with {manifest.model} ({manifest.dims} dims) but the service uses "
+                f"{self.settings.model} ({self.embedder.dims} dims); rebuild it with `qa index build`"
+            )
+
+    def ask(self, question: str, k: int | None = None, history: Iterable[str] = ()) -> Result:
+        """Extractive answers to `question`, with the passages they came from; no answers = abstain."""
+        s = self.settings
+        question = " ".join((question or "").split())
+        if not question:
+            raise QuestionError("question must not be empty")
+        if len(question) > s.max_question_chars:
+            raise QuestionError(f"question is {len(question)} characters long; the limit is {s.max_question_chars}")
+        k = s.passages if k is None else k
+        if not 1 <= k <= 50:
+            raise QuestionError("k must be between 1 and 50")
+        history = [" ".join(h.split()) for h in history if h and h.strip()][-s.max_history :]
+        if any(len(h) > s.max_question_chars for h in history):
+            raise QuestionError(f"history questions are limited to {s.max_question_chars} characters each")
+        loaded = self.current()
+        parsed = analyse(question)
+        query = f"{history[-1]} {question}" if history and parsed.is_follow_up else question
+        query_vector = self.embedder.encode([query])[0]
+        passages = loaded.retriever.search(query, query_vector, max(k, s.passages))
+        if query != question:
+            query_vector = self.embedder.encode([question])[0]
+        answers, confidence = loaded.reader.answers(parsed, query_vector, passages, s.max_answers)
+        return Result(question, answers, passages[:k], confidence)
+
+    def article(self, article_id: str) -> Article:
+        try:
+            return self.current().snapshot.articles[article_id]
+        except KeyError:
+            raise KeyError(article_id) from None
+
+    def articles(self) -> list[Article]:
+        return list(self.current().snapshot.articles.values())

@@ -1,0 +1,83 @@
+"""Answering on the seed article with the real packaged model."""
+
+import pytest
+
+from qa import QuestionError
+from qa.question import AnswerType, analyse
+
+from .conftest import seed_questions
+
+ANSWERABLE = [q for q in seed_questions() if q["answers"]]
+UNANSWERABLE = [q for q in seed_questions() if not q["answers"]]
+
+
+def assert_cited(service, answer):
+    c = answer.citation
+    text = service.article(c.article_id).text
+    assert text[c.start : c.end] == answer.text
+    assert text[c.sentence_start : c.sentence_end] == answer.sentence
+    assert c.sentence_start <= c.start < c.end <= c.sentence_end
+    assert c.title == service.article(c.article_id).title
+
+
+def test_who_threatened_sanctions(service):
+    result = service.ask("who threatened sanctions?")
+    assert result.answers, "must answer"
+    assert result.answers[0].text == "Boris Johnson"
+    assert_cited(service, result.answers[0])
+
+
+@pytest.mark.parametrize("q", ANSWERABLE, ids=[q["id"] for q in ANSWERABLE])
+def test_answerable_seed_questions_get_cited_answers(service, q):
+    result = service.ask(q["question"])
+    assert not result.abstained
+    for answer in result.answers:
+        assert_cited(service, answer)
+    assert len({a.text.lower() for a in result.answers}) == len(result.answers), "answers are distinct"
+
+
+def test_most_seed_answers_are_right(service):
+    hits = 0
+    for q in ANSWERABLE:
+        texts = [a.text.lower() for a in service.ask(q["question"]).answers]
+        hits += any(g.lower() in texts for g in q["answers"])
+    assert hits >= len(ANSWERABLE) // 2
+
+
+@pytest.mark.parametrize("q", UNANSWERABLE, ids=[q["id"] for q in UNANSWERABLE])
+def test_unanswerable_seed_questions_abstain(service, q):
+    result = service.ask(q["question"])
+    assert result.abstained and result.answers == []
+    assert result.confidence < service.settings.min_score
+
+
+def test_follow_up_uses_history(service):
+    alone = service.ask("Where is he meeting them?")
+    followed = service.ask("Where is he meeting them?", history=["What will Mr Tillerson do in Russia?"])
+    top = followed.passages[0]
+    assert "Tillerson" in top.text or "Lavrov" in top.text
+    assert followed.question == alone.question
+
+
+@pytest.mark.parametrize("bad, message", [("", "empty"), ("   \n ", "empty"), ("x" * 501, "limit is 500")])
+def test_bad_questions(service, bad, message):
+    with pytest.raises(QuestionError, match=message):
+        service.ask(bad)
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("Who threatened sanctions?", AnswerType.PERSON),
+        ("How many cruise missiles hit the airbase?", AnswerType.NUMBER),
+        ("When did the attack happen?", AnswerType.DATE),
+        ("In what year was it built?", AnswerType.DATE),
+        ("Where are the talks held?", AnswerType.PLACE),
+        ("Who is Dmitry Peskov?", AnswerType.DEFINITION),
+        ("Who is the Italian foreign minister?", AnswerType.PERSON),
+        ("Which group would Russia rejoin?", AnswerType.ENTITY),
+        ("Why did Russia object?", AnswerType.SENTENCE),
+    ],
+)
+def test_question_types(text, expected):
+    assert analyse(text).type is expected

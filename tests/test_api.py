@@ -1,0 +1,108 @@
+"""The JSON API and the HTML pages through Litestar's TestClient."""
+
+import pytest
+from litestar.testing import TestClient
+
+from qa import QAService, Settings
+from web.app import create_app
+
+
+def ask(client, **body):
+    return client.post("/api/ask", json=body)
+
+
+def test_ask_contract_and_offset_invariant(client):
+    r = ask(client, question="who threatened sanctions?", k=3)
+    assert r.status_code == 200
+    body = r.json()
+    assert set(body) >= {"question", "answers", "passages"}
+    assert body["question"] == "who threatened sanctions?" and body["abstained"] is False
+    assert 1 <= len(body["passages"]) <= 3
+    for a in body["answers"]:
+        assert set(a) == {"text", "score", "sentence", "citation"}
+        c = a["citation"]
+        assert {"article_id", "title", "start", "end"} <= set(c)
+        article = client.get(f"/api/articles/{c['article_id']}").json()
+        assert article["text"][c["start"] : c["end"]] == a["text"]
+        assert article["title"] == c["title"]
+    for p in body["passages"]:
+        article = client.get(f"/api/articles/{p['article_id']}").json()
+        assert article["text"][p["start"] : p["end"]] == p["text"]
+    assert body["answers"][0]["text"] == "Boris Johnson"
+
+
+def test_abstention_is_explicit(client):
+    body = ask(client, question="Who painted the Mona Lisa?").json()
+    assert body["answers"] == [] and body["abstained"] is True and "No answer" in body["message"]
+
+
+@pytest.mark.parametrize(
+    "payload, status, detail",
+    [
+        ({"question": ""}, 400, "must not be empty"),
+        ({"question": "q" * 5000}, 400, "the limit is 500"),
+        ({"question": 5}, 400, "Validation failed"),
+        ({}, 400, "Validation failed"),
+        ({"question": "who?", "k": 0}, 400, "k must be between"),
+        ({"question": "who?", "history": ["x" * 600]}, 400, "history"),
+    ],
+)
+def test_bad_requests(client, payload, status, detail):
+    r = ask(client, **payload)
+    assert r.status_code == status
+    assert detail in r.text
+
+
+def test_malformed_json(client):
+    r = client.post("/api/ask", content=b'{"question": ', headers={"content-type": "application/json"})
+    assert r.status_code == 400 and "not valid JSON" in r.json()["detail"]
+
+
+def test_unknown_article(client):
+    r = client.get("/api/articles/no-such-thing")
+    assert r.status_code == 404 and "no-such-thing" in r.json()["detail"]
+    assert client.get("/articles/no-such-thing").status_code == 404
+
+
+def test_health_articles_and_schema(client):
+    assert client.get("/health").json()["status"] == "ok"
+    assert [a["id"] for a in client.get("/api/articles").json()] == ["russia-sanctions-syria"]
+    paths = client.get("/schema/openapi.json").json()["paths"]
+    assert paths and all(p.startswith("/api/") for p in paths)
+
+
+def test_chat_page_renders_server_side_answer(client):
+    r = client.get("/", params={"q": "who threatened sanctions?"})
+    assert r.status_code == 200 and "text/html" in r.headers["content-type"]
+    assert "<mark>Boris Johnson</mark>" in r.text
+    assert 'href="/articles/russia-sanctions-syria?start=' in r.text
+    empty = client.get("/", params={"q": " "})
+    assert empty.status_code == 400 and "must not be empty" in empty.text
+
+
+def test_article_page_highlights_span(client, service):
+    answer = service.ask("who threatened sanctions?").answers[0]
+    c = answer.citation
+    r = client.get(f"/articles/{c.article_id}", params={"start": c.start, "end": c.end})
+    assert f'<mark id="highlight">{answer.text}</mark>' in r.text
+    bad = client.get(f"/articles/{c.article_id}", params={"start": 10, "end": 10**9})
+    assert bad.status_code == 200 and "<mark" not in bad.text
+
+
+def test_article_text_is_escaped(tmp_path, embedder):
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "xss.txt").write_text(
+        'Headline <img src=x onerror=alert(1)>\n\nThe mayor <script>alert("x")</script> Jane Doe said the bridge will reopen.')
+    qa = QAService(Settings(index_dir=tmp_path / "index", seeds_dir=tmp_path / "src", progress=False), embedder=embedder)
+    with TestClient(create_app(qa=qa)) as c:
+        page = c.get("/articles/xss").text
+        assert "<script>alert" not in page and "&lt;script&gt;alert" in page
+        assert "<img src=x" not in page and "&lt;img src=x" in page
+        chat = c.get("/", params={"q": "Who said the bridge will reopen?"}).text
+        assert "<script>alert" not in chat and "<img src=x" not in chat
+
+
+def test_app_builds_seed_index_when_missing(tmp_path, embedder, settings):
+    fresh = Settings(index_dir=tmp_path / "index", seeds_dir=settings.seeds_dir, progress=False)
+    with TestClient(create_app(qa=QAService(fresh, embedder=embedder))) as c:
+        assert c.get("/health").json()["articles"] == 1

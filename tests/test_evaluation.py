@@ -1,0 +1,20 @@
+import pytest
+
+from qa.evaluation import f1, load_questions, normalize
+
+
+def test_normalize_and_f1():
+    assert normalize("The  G8!") == "g8"
+    assert f1("Boris Johnson", "Johnson") == pytest.approx(2 / 3)
+    assert f1("", "x") == 0.0 and f1("a the", "the") == 0.0
+
+
+def test_load_questions_sample_and_errors(tmp_path):
+    path = tmp_path / "q.jsonl"
+    path.write_text("\n".join('{"question": "q%d", "answers": []}' % i for i in range(10)))
+    assert len(load_questions(path)) == 10
+    sample = load_questions(path, sample=3, seed=1)
+    assert len(sample) == 3 and sample == load_questions(path, sample=3, seed=1)
+    path.write_text('{"question": "q"}')
+    with pytest.raises(ValueError, match="q.jsonl:1"):
+        load_questions(path)

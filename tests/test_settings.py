@@ -1,0 +1,23 @@
+from pathlib import Path
+
+import pytest
+
+from qa.settings import Settings
+
+
+def test_env_then_overrides():
+    s = Settings.from_env({"QA_INDEX_DIR": "/tmp/x", "QA_PASSAGES": "7", "QA_OFFLINE": "no", "QA_MIN_SCORE": "0.5",
+                           "OTHER": "1"}, passages=3, model=None)
+    assert s.index_dir == Path("/tmp/x") and s.passages == 3 and s.offline is False and s.min_score == 0.5
+    assert s.model == Settings().model
+
+
+def test_bad_value_names_the_setting():
+    with pytest.raises(ValueError, match="setting port: cannot read 'eighty' as int"):
+        Settings.from_env({"QA_PORT": "eighty"})
+
+
+def test_every_setting_has_help():
+    import dataclasses
+
+    assert all(f.metadata.get("help") for f in dataclasses.fields(Settings))

@@ -1,0 +1,1 @@
+"""Litestar web app: browser chat and JSON API over a QAService."""

@@ -1,0 +1,54 @@
+"""JSON API: ask a question, read an article."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from litestar import Controller, get, post
+from litestar.di import NamedDependency
+from litestar.params import FromPath, JSONBody
+
+from qa import QAService
+from qa.payload import AskResponse, to_response
+
+
+@dataclass
+class AskRequest:
+    question: str
+    k: int | None = None
+    history: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class ArticleSummary:
+    id: str
+    title: str
+    chars: int
+
+
+@dataclass(frozen=True)
+class ArticleView:
+    id: str
+    title: str
+    text: str
+    source: str
+
+
+class ApiController(Controller):
+    path = "/api"
+    tags = ["api"]
+
+    @post("/ask", status_code=200, sync_to_thread=True, summary="Answer a question from the articles")
+    def ask(self, data: JSONBody[AskRequest], qa: NamedDependency[QAService]) -> AskResponse:
+        """Extractive answers with citations (`article.text[start:end] == text`); no answers means abstain."""
+        return to_response(qa.ask(data.question, data.k, data.history))
+
+    @get("/articles", sync_to_thread=True, summary="List indexed articles")
+    def articles(self, qa: NamedDependency[QAService]) -> list[ArticleSummary]:
+        return [ArticleSummary(a.id, a.title, len(a.text)) for a in qa.articles()]
+
+    @get("/articles/{article_id:str}", sync_to_thread=True, summary="One article's text and metadata")
+    def article(self, article_id: FromPath[str], qa: NamedDependency[QAService]) -> ArticleView:
+        a = qa.article(article_id)
+        return ArticleView(a.id, a.title, a.text, Path(a.source).name)

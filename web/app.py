@@ -1,0 +1,80 @@
+"""The only place the Litestar app is built: `create_app(settings=None, qa=None)`."""
+
+from __future__ import annotations
+
+import os
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import AsyncIterator
+
+from anyio import to_thread
+from litestar import Litestar, Request, Response, get
+from litestar.datastructures import State
+from litestar.di import NamedDependency, Provide
+from litestar.exceptions import ClientException, SerializationException
+from litestar.openapi import OpenAPIConfig
+from litestar.plugins.jinja import JinjaTemplateEngine
+from litestar.static_files import create_static_files_router
+from litestar.template.config import TemplateConfig
+
+from qa import QAService, QuestionError, Settings
+from qa.index import IndexStateError
+
+from .api import ApiController
+from .pages import PageController
+
+HERE = Path(__file__).parent
+
+
+def provide_qa(state: State) -> QAService:
+    return state.qa
+
+
+@get("/health", include_in_schema=False, sync_to_thread=False)
+def health(qa: NamedDependency[QAService]) -> dict:
+    manifest = qa.manifest()
+    return {"status": "ok" if manifest else "no index", "articles": manifest.articles if manifest else 0,
+            "chunks": manifest.chunks if manifest else 0, "model": qa.settings.model}
+
+
+def _error(status: int):
+    def handler(request: Request, exc: Exception) -> Response:
+        detail = f"no article with id {exc.args[0]!r}" if isinstance(exc, KeyError) else str(exc)
+        return Response({"status_code": status, "detail": detail}, status_code=status)
+
+    return handler
+
+
+def _client_error(request: Request, exc: ClientException) -> Response:
+    """Litestar's 4xx errors, with undecodable bodies named as such."""
+    body = {"status_code": exc.status_code, "detail": exc.detail}
+    if isinstance(exc.__cause__, SerializationException):
+        body["detail"] = f"request body is not valid JSON: {exc.detail}"
+    if exc.extra:
+        body["extra"] = exc.extra
+    return Response(body, status_code=exc.status_code, headers=exc.headers)
+
+
+def create_app(settings: Settings | None = None, qa: QAService | None = None) -> Litestar:
+    """The web app over `qa` (or a QAService from `settings`, else from QA_* env vars), built once."""
+    settings = qa.settings if qa else settings or Settings.from_env(os.environ)
+
+    @asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        service = qa or QAService(settings)
+        await to_thread.run_sync(service.ensure_index)
+        await to_thread.run_sync(service.current)  # load model and index before the first request
+        app.state.qa = service
+        yield
+
+    return Litestar(
+        route_handlers=[ApiController, PageController, health,
+                        create_static_files_router(path="/static", directories=[HERE / "static"], include_in_schema=False)],
+        dependencies={"qa": Provide(provide_qa, sync_to_thread=False)},
+        lifespan=[lifespan],
+        template_config=TemplateConfig(directory=HERE / "templates", engine=JinjaTemplateEngine),
+        openapi_config=OpenAPIConfig(title="News QA", version="0.1.0", path="/schema"),
+        exception_handlers={QuestionError: _error(400), KeyError: _error(404), IndexStateError: _error(503),
+                            ClientException: _client_error},
+        request_max_body_size=256 * 1024,
+    )

@@ -1,0 +1,44 @@
+"""HTML pages: the chat (twin of POST /api/ask) and an article with a highlighted span (twin of /api/articles)."""
+
+from __future__ import annotations
+
+from litestar import Controller, get
+from litestar.di import NamedDependency
+from litestar.params import FromPath, FromQuery
+from litestar.response import Template
+
+from qa import QAService, QuestionError
+from qa.payload import to_response
+
+
+def highlight(text: str, start: int | None, end: int | None) -> list[tuple[str, bool]]:
+    """`text` cut into (piece, highlighted) parts; an out-of-range span highlights nothing."""
+    if start is None or end is None or not 0 <= start < end <= len(text):
+        return [(text, False)]
+    return [(text[:start], False), (text[start:end], True), (text[end:], False)]
+
+
+class PageController(Controller):
+    include_in_schema = False
+
+    @get("/", sync_to_thread=True)
+    def chat(self, qa: NamedDependency[QAService], q: FromQuery[str | None] = None, h: FromQuery[list[str] | None] = None) -> Template:
+        """The chat; `?q=` answers on the server, for browsers without JavaScript."""
+        history = (h or [])[-qa.settings.max_history :]
+        context = {"question": q or "", "history": history, "result": None, "error": None, "highlight": highlight,
+                   "max_chars": qa.settings.max_question_chars, "articles": qa.articles()}
+        if q is not None:
+            try:
+                context["result"] = to_response(qa.ask(q, history=history))
+            except QuestionError as exc:
+                context["error"] = str(exc)
+        return Template("chat.html", context=context, status_code=400 if context["error"] else 200)
+
+    @get("/articles/{article_id:str}", sync_to_thread=True)
+    def article(self, article_id: FromPath[str], qa: NamedDependency[QAService], start: FromQuery[int | None] = None,
+                end: FromQuery[int | None] = None) -> Template:
+        try:
+            article = qa.article(article_id)
+        except KeyError:
+            return Template("missing.html", context={"article_id": article_id}, status_code=404)
+        return Template("article.html", context={"article": article, "parts": highlight(article.text, start, end)})

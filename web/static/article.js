@@ -1,0 +1,3 @@
+// Bring the cited span into view.
+const mark = document.getElementById("highlight");
+if (mark) mark.scrollIntoView({ block: "center" });
