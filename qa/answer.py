@@ -15,6 +15,9 @@ from .retrieval import Passage
 from .tokens import terms
 
 MAX_SENTENCES = 60
+STRONG_MENTION = 0.8  # other mentions of an answer scoring at least this fraction of its best add support
+MENTION_BONUS = 0.03
+SENTENCE_MARGIN = 0.12  # answers are looked for in sentences scoring within this of the best one
 DENSE_WEIGHT = 0.5  # sentence score = DENSE_WEIGHT * cosine + (1 - DENSE_WEIGHT) * idf-weighted word overlap
 
 
@@ -47,9 +50,9 @@ class Reader:
     """Turns retrieved passages into verified extractive answers, or none (abstention)."""
 
     def __init__(self, snapshot: Snapshot, encode: Callable[[Sequence[str]], np.ndarray],
-                 idf: Callable[[str], float], df: Callable[[str], int], min_score: float, margin: float):
+                 idf: Callable[[str], float], df: Callable[[str], int], min_score: float, answer_ratio: float):
         self.snapshot, self.encode, self.idf, self.df = snapshot, encode, idf, df
-        self.min_score, self.margin = min_score, margin
+        self.min_score, self.answer_ratio = min_score, answer_ratio
 
     def sentences(self, question: Question, question_vector: np.ndarray, passages: list[Passage]) -> list[ScoredSentence]:
         """Distinct sentences of the passages, best first, scored by meaning and word overlap."""
@@ -80,7 +83,7 @@ class Reader:
         confidence = ranked[0].score if ranked else 0.0
         if confidence < self.min_score:
             return [], confidence
-        floor = max(self.min_score, ranked[0].score - self.margin)
+        floor = max(self.min_score, ranked[0].score - SENTENCE_MARGIN)
         pool = [s for s in ranked if s.score >= floor][:8]
         groups: dict[str, list[Answer]] = {}  # mentions of one answer across sentences
         for sent in pool:
@@ -88,7 +91,7 @@ class Reader:
                 groups.setdefault(key, []).append(answer)
         ranked_answers = sorted((_merged(g) for g in groups.values()), key=lambda a: (-a.score, a.citation.start))
         top = ranked_answers[0].score if ranked_answers else 0.0
-        return [a for a in ranked_answers if a.score >= top - self.margin][:limit], confidence
+        return [a for a in ranked_answers if a.score >= top * self.answer_ratio][:limit], confidence
 
     def _extract(self, question: Question, sent: ScoredSentence) -> list[tuple[Answer, str]]:
         """The answer spans in one sentence (the sentence itself when no span of the right type is there)."""
@@ -115,6 +118,7 @@ class Reader:
 def _merged(mentions: list[Answer]) -> Answer:
     """One answer for several mentions: the fullest mention scoring near the best, boosted per extra mention."""
     best = max(a.score for a in mentions)
-    shown = max((a for a in mentions if a.score >= best - 0.1), key=lambda a: (len(a.text), a.score))
-    score = best + 0.05 * min(len(mentions) - 1, 3)
+    strong = [a for a in mentions if a.score >= STRONG_MENTION * best]
+    shown = max(strong, key=lambda a: (len(a.text), a.score))
+    score = best + MENTION_BONUS * min(len(strong) - 1, 3)
     return Answer(shown.text, round(min(score, 1.0), 4), shown.sentence, shown.citation)

@@ -20,6 +20,9 @@ ROLES = {"spokesman", "spokeswoman", "spokesperson", "counterpart", "minister", 
          "manager", "editor", "professor", "son", "daughter", "wife", "husband", "brother", "sister"}
 REPORTING = {"said", "says", "say", "told", "warned", "warns", "added", "asked", "announced", "claimed", "stated",
              "threatened", "urged", "argued", "insisted", "wrote", "explained", "noted", "declared", "according"}
+SPEECH = {stem(w) for w in REPORTING | {"threaten", "warn", "say", "claim", "announce", "state", "urge", "argue",
+                                        "insist", "declare", "criticise", "criticize", "demand", "promise", "vow",
+                                        "deny", "accuse", "tell", "suggest", "propose", "call", "describe", "predict"}}
 LOCATIVE = {"in", "at", "near", "from", "to", "across", "outside", "inside", "throughout", "into", "around", "within"}
 CONNECTORS = {"al", "el", "de", "di", "da", "del", "della", "van", "von", "der", "bin", "ibn", "of", "le", "la", "du"}
 DETERMINERS = {"a", "an", "the"}
@@ -37,8 +40,9 @@ _DATE = re.compile(
     rf"|{_MONTH}\s+\d{{4}}|(?:early|mid|late)[- ]\d{{4}}s?|\d{{1,2}}(?:st|nd|rd|th)\s+century|\d{{3,4}}s?"
     rf"|(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)|{_MONTH}(?=\s)|(?:spring|summer|autumn|fall|winter)\s+(?:of\s+)?\d{{4}})\b"
 )
+TYPE_WEIGHT = 0.5  # candidate score = TYPE_WEIGHT * type fit + (1 - TYPE_WEIGHT) * closeness to question words
 MIN_NAME_SCORE = 0.35  # below this a capitalised run is not taken as a person or place
-_DEMONYM = re.compile(r"(ian|an|ese|ish|ic|i)$")
+_DEMONYM = re.compile(r"(ian|ean|an|ese|ish)$")
 _NUMERIC = re.compile(r"^\$?\d[\d,.]*$")
 
 
@@ -128,14 +132,16 @@ def _cap_runs(s: _Sentence) -> list[tuple[int, int]]:
     return out
 
 
-def _name_score(s: _Sentence, a: int, b: int, qtype: AnswerType) -> float:
+def _name_score(s: _Sentence, a: int, b: int, qtype: AnswerType, speaker_question: bool) -> float:
     before, after = s.word(a - 1), s.word(b + 1)
-    single_adjective = a == b and bool(_DEMONYM.search(s.word(a))) and after and after not in STOPWORDS and not _is_cap(s.toks[b + 1])
+    adjective = (bool(_DEMONYM.search(s.word(b))) and b + 1 < len(s.toks) and _joined(s.text, s.toks[b], s.toks[b + 1])
+                 and not _is_cap(s.toks[b + 1]) and after not in STOPWORDS | REPORTING)  # "Russian military"
     titled = before in HONORIFICS or before in ROLES
-    score = 0.6 + (0.2 if b > a else 0.0) - (0.5 if single_adjective else 0.0)
+    score = 0.6 + (0.2 if b > a else 0.0) - (0.5 if adjective else 0.0)
     if qtype is AnswerType.PERSON:
         score += (0.3 if titled else 0.0) - (0.3 if before in LOCATIVE else 0.0)
-        score += 0.15 if after in REPORTING or s.word(b + 2) in REPORTING else 0.0
+        if after in REPORTING or s.word(b + 2) in REPORTING:  # "X said", "X has said"
+            score += 0.35 if speaker_question else 0.15
         score -= 0.4 if _possessive(s.toks[b]) else 0.0
     elif qtype is AnswerType.PLACE:
         score += (0.35 if before in LOCATIVE else 0.0) - (0.4 if titled else 0.0)
@@ -197,13 +203,14 @@ def candidates(text: str, span: Span, question: Question, idf: Callable[[str], f
     """Scored answer candidates of the expected type inside sentence `span` of `text`."""
     s = _Sentence(text, span, question)
     qtype = question.type
+    speaker_question = bool(question.terms & SPEECH)  # "who warned ...?": the speaker is the answer
     scored: dict[tuple[int, int], tuple[float, str]] = {}
 
     def add(a: int, b: int, type_score: float, key: str | None = None) -> None:
         if a > b or all(s.in_question[a : b + 1]):
             return
         length_penalty = 0.04 * max(0, b - a - 3)
-        score = 0.5 * type_score + 0.5 * s.proximity(a, b, idf) - length_penalty
+        score = TYPE_WEIGHT * type_score + (1 - TYPE_WEIGHT) * s.proximity(a, b, idf) - length_penalty
         key = key or " ".join(t.norm for t in s.toks[a : b + 1] if t.text.lower() not in DETERMINERS)
         if score > scored.get((a, b), (-1.0, ""))[0]:
             scored[(a, b)] = (score, key)
@@ -224,7 +231,7 @@ def candidates(text: str, span: Span, question: Question, idf: Callable[[str], f
             if qtype is AnswerType.PLACE:
                 b = _place_extension(s, b)
             key = s.toks[b].norm if qtype is AnswerType.PERSON else None
-            score = _name_score(s, a, b, qtype)
+            score = _name_score(s, a, b, qtype, speaker_question)
             if score >= MIN_NAME_SCORE or qtype is AnswerType.ENTITY:
                 add(a, b, score, key)
         if qtype is AnswerType.ENTITY:

@@ -59,7 +59,7 @@ class _Loaded:
         self.snapshot, self.stamp = snapshot, stamp
         self.retriever = Retriever(snapshot, settings.candidates, settings.rrf_k)
         bm25 = self.retriever.bm25
-        self.reader = Reader(snapshot, embedder.encode, bm25.idf, bm25.df, settings.min_score, settings.answer_margin)
+        self.reader = Reader(snapshot, embedder.encode, bm25.idf, bm25.df, settings.min_score, settings.answer_ratio)
 
 
 class QAService:
