@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable, Sequence
+from typing import Callable, Hashable, Sequence
 
 import numpy as np
 
@@ -49,9 +49,9 @@ class ScoredSentence:
 class Reader:
     """Turns retrieved passages into verified extractive answers, or none (abstention)."""
 
-    def __init__(self, snapshot: Snapshot, encode: Callable[[Sequence[str]], np.ndarray],
-                 idf: Callable[[str], float], df: Callable[[str], int], min_score: float, answer_ratio: float):
-        self.snapshot, self.encode, self.idf, self.df = snapshot, encode, idf, df
+    def __init__(self, snapshot: Snapshot, encode: Callable[[Sequence[Hashable], Sequence[str]], np.ndarray],
+                 idf: Callable[[str], float], min_score: float, answer_ratio: float):
+        self.snapshot, self.encode, self.idf = snapshot, encode, idf
         self.min_score, self.answer_ratio = min_score, answer_ratio
 
     def sentences(self, question: Question, question_vector: np.ndarray, passages: list[Passage]) -> list[ScoredSentence]:
@@ -65,9 +65,8 @@ class Reader:
         if not keys:
             return []
         texts = [self.snapshot.articles[a].text[seen[(a, s)].start : seen[(a, s)].end] for a, s in keys]
-        dense = self.encode(texts) @ question_vector
-        # A word the index has never seen counts half: it may be a synonym problem the dense score covers.
-        weights = {t: self.idf(t) * (0.5 if self.df(t) == 0 else 1.0) for t in question.terms}
+        dense = self.encode(keys, texts) @ question_vector
+        weights = {t: self.idf(t) for t in question.terms}
         total = sum(weights.values()) or 1.0
         out = []
         for (article_id, start), text, cos in zip(keys, texts, dense):

@@ -7,41 +7,22 @@ import re
 from dataclasses import dataclass
 from typing import Callable
 
-from .chunking import Span
+from .chunking import ABBREVIATIONS, Span
 from .question import AnswerType, Question
+from .lexicon import (CONNECTORS, DETERMINERS, HONORIFICS, LOCATIVE, NOT_PHRASE, NOUN_CONTEXT, NUMBER_WORDS,
+                      REPORTING, ROLES, SCALES, SPEECH)
 from .tokens import STOPWORDS, Token, stem, tokens
 
-HONORIFICS = {"mr", "mrs", "ms", "miss", "dr", "sir", "dame", "lord", "lady", "prof", "professor", "president",
-              "king", "queen", "prince", "princess", "pope", "saint", "senator", "governor", "general", "gen",
-              "rev", "captain", "capt", "chancellor", "premier", "minister", "secretary", "judge", "justice"}
-ROLES = {"spokesman", "spokeswoman", "spokesperson", "counterpart", "minister", "secretary", "president", "leader",
-         "chief", "director", "chairman", "chairwoman", "head", "founder", "ceo", "coach", "captain", "author",
-         "inventor", "governor", "mayor", "ambassador", "envoy", "king", "queen", "prime", "general", "commander",
-         "manager", "editor", "professor", "son", "daughter", "wife", "husband", "brother", "sister"}
-REPORTING = {"said", "says", "say", "told", "warned", "warns", "added", "asked", "announced", "claimed", "stated",
-             "threatened", "urged", "argued", "insisted", "wrote", "explained", "noted", "declared", "according"}
-SPEECH = {stem(w) for w in REPORTING | {"threaten", "warn", "say", "claim", "announce", "state", "urge", "argue",
-                                        "insist", "declare", "criticise", "criticize", "demand", "promise", "vow",
-                                        "deny", "accuse", "tell", "suggest", "propose", "call", "describe", "predict"}}
-LOCATIVE = {"in", "at", "near", "from", "to", "across", "outside", "inside", "throughout", "into", "around", "within"}
-CONNECTORS = {"al", "el", "de", "di", "da", "del", "della", "van", "von", "der", "bin", "ibn", "of", "le", "la", "du"}
-DETERMINERS = {"a", "an", "the"}
-NOT_PHRASE = {"including", "according", "following", "despite", "regarding", "like", "via", "per", "among", "amid",
-              "upon", "toward", "towards", "whether", "also", "however", "although", "though", "yet", "already",
-              "still", "even", "instead", "rather", "almost", "later", "earlier", "ago", "away", "back"}
-NUMBER_WORDS = {"one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve",
-                "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen", "twenty",
-                "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety", "hundred", "thousand",
-                "million", "billion", "trillion", "dozen", "dozens", "hundreds", "thousands", "millions", "half"}
-SCALES = {"million", "billion", "trillion", "thousand", "hundred", "percent", "%", "per"}
 _MONTH = r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|Sep(?:t(?:ember)?)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)\.?"
 _DATE = re.compile(
     rf"\b(?:{_MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?(?:,?\s+\d{{4}})?|\d{{1,2}}(?:st|nd|rd|th)?\s+{_MONTH}(?:,?\s+\d{{4}})?"
     rf"|{_MONTH}\s+\d{{4}}|(?:early|mid|late)[- ]\d{{4}}s?|\d{{1,2}}(?:st|nd|rd|th)\s+century|\d{{3,4}}s?"
     rf"|(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)|{_MONTH}(?=\s)|(?:spring|summer|autumn|fall|winter)\s+(?:of\s+)?\d{{4}})\b"
 )
-TYPE_WEIGHT = 0.5  # candidate score = TYPE_WEIGHT * type fit + (1 - TYPE_WEIGHT) * closeness to question words
+TYPE_WEIGHT = 0.65  # candidate score = TYPE_WEIGHT * type fit + (1 - TYPE_WEIGHT) * closeness to question words
 MIN_NAME_SCORE = 0.35  # below this a capitalised run is not taken as a person or place
+_MEASURE = re.compile(r"\bhow (long|far|old|big|large|tall|high|heavy|deep|wide)\b")
+_VERB_LIKE = re.compile(r"(ed|ing|ly|ize|ise|ate)$")
 _DEMONYM = re.compile(r"(ian|ean|an|ese|ish)$")
 _NUMERIC = re.compile(r"^\$?\d[\d,.]*$")
 
@@ -55,8 +36,9 @@ class Candidate:
 
 
 def _joined(text: str, a: Token, b: Token) -> bool:
-    """True when only spaces (or a hyphen) separate two tokens: no clause punctuation between them."""
-    return text[a.end : b.start].strip() in ("", "-")
+    """True when no clause punctuation separates two tokens (a hyphen, or the dot of an initial, is fine)."""
+    gap = text[a.end : b.start].strip()
+    return gap in ("", "-") or (gap == "." and (len(a.text) == 1 and a.text.isupper() or a.text.lower() in ABBREVIATIONS))
 
 
 def _is_cap(t: Token) -> bool:
@@ -82,6 +64,11 @@ class _Sentence:
         for i, (t, q) in enumerate(zip(self.toks, self.in_question)):
             if q:
                 self.matches[t.norm].append(i)
+
+    def common(self, i: int) -> bool:
+        """A capitalised word that is an ordinary word elsewhere in the text ("Another", "The")."""
+        w = self.word(i)
+        return w in STOPWORDS or re.search(rf"(?<![.!?\"'])\s{re.escape(w)}\b", self.text) is not None
 
     def word(self, i: int) -> str:
         return self.toks[i].text.lower() if 0 <= i < len(self.toks) else ""
@@ -117,7 +104,7 @@ def _cap_runs(s: _Sentence) -> list[tuple[int, int]]:
         if s.in_question[i]:
             return False
         if _is_cap(s.toks[i]):
-            return not (i == 0 and s.word(i) in STOPWORDS)
+            return not (i == 0 and s.common(i))
         inner = 0 < i < len(s.toks) - 1 and not (s.in_question[i - 1] or s.in_question[i + 1])
         return s.word(i) in CONNECTORS and inner and _is_cap(s.toks[i + 1]) and _is_cap(s.toks[i - 1])
 
@@ -157,19 +144,27 @@ def _place_extension(s: _Sentence, b: int) -> int:
     return b
 
 
-def _phrases(s: _Sentence) -> list[tuple[int, int]]:
-    """Noun-phrase-like runs: content words not in the question, with a leading determiner."""
+def _phrases(s: _Sentence) -> list[tuple[int, int, float]]:
+    """Noun-phrase-like runs of content words not in the question, scored by how noun-like they look."""
     out = []
     for a, b in s.runs(lambda i: not s.in_question[i] and s.word(i) not in STOPWORDS | NOT_PHRASE, 5):
-        if s.word(a - 1) in DETERMINERS and _joined(s.text, s.toks[a - 1], s.toks[a]):
+        before = s.word(a - 1)
+        score = 0.75 if before in NOUN_CONTEXT else 0.55
+        if a == b and _VERB_LIKE.search(s.word(a)) and not _is_cap(s.toks[a]):
+            score -= 0.3  # "needed", "fled", "quickly": a verb or adverb, not a thing
+        if before in DETERMINERS and _joined(s.text, s.toks[a - 1], s.toks[a]):
             a -= 1
-        out.append((a, b))
+        out.append((a, b, score))
     return out
 
 
-def _numbers(s: _Sentence) -> list[tuple[int, int]]:
+def _numbers(s: _Sentence, with_unit: bool = False) -> list[tuple[int, int]]:
+    """Numbers with their scale ("80 million"); `with_unit` adds a following unit ("24 years")."""
     out = []
     for a, b in s.runs(lambda i: _is_number(s.toks[i]) or (s.word(i) in SCALES and i > 0 and _is_number(s.toks[i - 1])), 5):
+        unit = b + 1
+        if with_unit and unit < len(s.toks) and _joined(s.text, s.toks[b], s.toks[unit]) and s.word(unit) not in STOPWORDS:
+            out.append((a, unit))
         out.append((a, b))
     return out
 
@@ -224,8 +219,9 @@ def candidates(text: str, span: Span, question: Question, idf: Callable[[str], f
             if idx:
                 add(idx[0], idx[-1], 1.0 if len(idx) > 1 else 0.85)
     elif qtype is AnswerType.NUMBER:
-        for a, b in _numbers(s):
-            add(a, b, 1.0)
+        measured = bool(_MEASURE.search(question.text.lower()))  # "how long" wants "24 years", not "24"
+        for a, b in _numbers(s, with_unit=measured):
+            add(a, b, 1.0 if measured == (b > a and not _is_number(s.toks[b])) else 0.9)
     elif qtype in (AnswerType.PERSON, AnswerType.PLACE, AnswerType.ENTITY):
         for a, b in _cap_runs(s):
             if qtype is AnswerType.PLACE:
@@ -235,8 +231,8 @@ def candidates(text: str, span: Span, question: Question, idf: Callable[[str], f
             if score >= MIN_NAME_SCORE or qtype is AnswerType.ENTITY:
                 add(a, b, score, key)
         if qtype is AnswerType.ENTITY:
-            for a, b in _phrases(s):
-                add(a, b, 0.6)
+            for a, b, score in _phrases(s):
+                add(a, b, score)
             for a, b in _numbers(s):
                 add(a, b, 0.5)
     out = []

@@ -13,7 +13,7 @@ from . import settings as settings_module
 from .articles import ArticleError
 from .embedding import ModelError
 from .index import IndexStateError
-from .service import QAService, QuestionError
+from .service import QAService, QuestionError, UnknownArticle
 from .settings import Settings
 from .payload import NO_ANSWER, result_payload
 
@@ -67,11 +67,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         service = QAService(settings_from(args))
         return _run(service, args)
-    except (ArticleError, IndexStateError, ModelError, QuestionError, ValueError) as exc:
+    except (ArticleError, IndexStateError, ModelError, QuestionError, UnknownArticle, ValueError) as exc:
         print(f"qa: error: {exc}", file=sys.stderr)
-        return 2
-    except KeyError as exc:
-        print(f"qa: error: no article with id {exc.args[0]!r}", file=sys.stderr)
         return 2
 
 
@@ -83,11 +80,7 @@ def _run(service: QAService, args: argparse.Namespace) -> int:
         if args.action == "build":
             report = service.build(args.source)
         elif args.action == "add":
-            reports = [service.add(p) for p in args.paths]
-            report = reports[0]
-            for r in reports[1:]:
-                report.added += r.added; report.updated += r.updated; report.unchanged += r.unchanged
-                report.chunks += r.chunks; report.seconds += r.seconds
+            report = service.add(*args.paths)
         else:
             report = service.remove(args.article_id)
         print(_describe(report))

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+import threading
+from collections import OrderedDict
 from pathlib import Path
-from typing import Sequence
+from typing import Callable, Hashable, Sequence
 
 import numpy as np
 
@@ -61,3 +63,27 @@ class Embedder:
             show_progress_bar=progress,
         )
         return np.ascontiguousarray(vectors, dtype=np.float32)
+
+
+class CachedEncoder:
+    """Encodes texts through a bounded LRU cache keyed by the caller (e.g. a sentence's position)."""
+
+    def __init__(self, encode: Callable[[Sequence[str]], np.ndarray], size: int):
+        self._encode, self.size = encode, size
+        self._cache: OrderedDict[Hashable, np.ndarray] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def __call__(self, keys: Sequence[Hashable], texts: Sequence[str]) -> np.ndarray:
+        with self._lock:
+            found = {k: self._cache[k] for k in keys if k in self._cache}
+            for k in found:
+                self._cache.move_to_end(k)
+        missing = [i for i, k in enumerate(keys) if k not in found]
+        if missing:
+            fresh = self._encode([texts[i] for i in missing])
+            with self._lock:
+                for i, vector in zip(missing, fresh):
+                    found[keys[i]] = self._cache[keys[i]] = vector
+                while len(self._cache) > self.size:
+                    self._cache.popitem(last=False)
+        return np.stack([found[k] for k in keys])

@@ -8,18 +8,26 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Sequence
 
+import numpy as np
 from tqdm import tqdm
 
 from .answer import Answer, Reader
 from .articles import Article, ArticleError, load_path
 from .chunking import chunk_spans
-from .embedding import Embedder
+from .embedding import CachedEncoder, Embedder
 from .index import IndexStateError, Manifest, Snapshot, read_manifest, writing
 from .question import analyse
 from .retrieval import Passage, Retriever, passage_text
 from .settings import Settings
 
 ENCODE_BATCH = 256
+
+
+class UnknownArticle(KeyError):
+    """No article with this id is indexed."""
+
+    def __str__(self) -> str:
+        return f"no article with id {self.args[0]!r}"
 
 
 class QuestionError(ValueError):
@@ -59,7 +67,8 @@ class _Loaded:
         self.snapshot, self.stamp = snapshot, stamp
         self.retriever = Retriever(snapshot, settings.candidates, settings.rrf_k)
         bm25 = self.retriever.bm25
-        self.reader = Reader(snapshot, embedder.encode, bm25.idf, bm25.df, settings.min_score, settings.answer_ratio)
+        sentence_vectors = CachedEncoder(embedder.encode, settings.sentence_cache)
+        self.reader = Reader(snapshot, sentence_vectors, bm25.idf, settings.min_score, settings.answer_ratio)
 
 
 class QAService:
@@ -85,9 +94,9 @@ class QAService:
         articles = self._load(source or self.settings.seeds_dir)
         return self._write(articles, fresh=True)
 
-    def add(self, path: Path) -> IndexReport:
-        """Add or update the articles in `path`; unchanged articles (same content hash) are skipped."""
-        return self._write(self._load(path), fresh=False)
+    def add(self, *paths: Path) -> IndexReport:
+        """Add or update the articles in `paths` in one write; unchanged ones (same content hash) are skipped."""
+        return self._write(self._load(*paths), fresh=False)
 
     def remove(self, article_id: str) -> IndexReport:
         report, manifest = IndexReport(), self.manifest()
@@ -95,7 +104,7 @@ class QAService:
             raise IndexStateError(f"no index in {self.settings.index_dir}; nothing to remove")
         with writing(self.settings.index_dir, manifest, fresh=False) as w:
             if not w.remove(article_id):
-                raise KeyError(article_id)
+                raise UnknownArticle(article_id)
             report.removed.append(article_id)
         return report
 
@@ -114,10 +123,13 @@ class QAService:
         return {"index_dir": str(self.settings.index_dir), "bytes": sum(p.stat().st_size for p in files),
                 **{k: getattr(manifest, k) for k in manifest.__dataclass_fields__}}
 
-    def _load(self, source: Path) -> list[Article]:
-        articles = load_path(Path(source), self.settings.max_article_bytes)
-        if not articles:
-            raise ArticleError(f"{source}: no articles found (supported: .txt .md .html .jsonl)")
+    def _load(self, *sources: Path) -> list[Article]:
+        articles = []
+        for source in sources:
+            found = load_path(Path(source), self.settings.max_article_bytes)
+            if not found:
+                raise ArticleError(f"{source}: no articles found (supported: .txt .md .html .jsonl)")
+            articles += found
         seen: dict[str, str] = {}
         for a in articles:
             if a.id in seen:
@@ -151,9 +163,7 @@ class QAService:
         report.seconds = time.perf_counter() - started
         return report
 
-    def _encode(self, texts: Sequence[str]):
-        import numpy as np
-
+    def _encode(self, texts: Sequence[str]) -> np.ndarray:
         parts = []
         with tqdm(total=len(texts), unit="chunk", desc="embedding", disable=not self.settings.progress or not texts) as bar:
             for i in range(0, len(texts), ENCODE_BATCH):
@@ -223,7 +233,7 @@ class QAService:
         try:
             return self.current().snapshot.articles[article_id]
         except KeyError:
-            raise KeyError(article_id) from None
+            raise UnknownArticle(article_id) from None
 
     def articles(self) -> list[Article]:
         return list(self.current().snapshot.articles.values())

@@ -35,6 +35,7 @@ class Settings:
     max_answers: int = _setting(3, "most distinct answers returned for one question")
     min_score: float = _setting(0.25, "abstain when the best sentence scores below this (calibrated, see README)")
     answer_ratio: float = _setting(0.85, "extra answers must score at least this fraction of the best one")
+    sentence_cache: int = _setting(50_000, "sentence embeddings kept in memory between questions (1.5 KB each)")
     max_question_chars: int = _setting(500, "longest question accepted")
     max_history: int = _setting(10, "previous questions kept as conversation context")
     max_article_bytes: int = _setting(5_000_000, "largest article file accepted")

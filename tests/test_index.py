@@ -2,7 +2,7 @@ import json
 
 import pytest
 
-from qa import QAService
+from qa import QAService, UnknownArticle
 from qa.articles import ArticleError
 from qa.index import MANIFEST, IndexStateError, read_manifest
 
@@ -44,7 +44,7 @@ def test_incremental_add_update_noop_and_remove(fresh_service, tmp_path):
     snapshot = fresh_service.current().snapshot
     assert snapshot.vectors.ntotal == len(snapshot.chunks)
     assert all(p.chunk.article_id != "volcano" for p in fresh_service.ask("volcano lava Iceland").passages)
-    with pytest.raises(KeyError):
+    with pytest.raises(UnknownArticle, match="no article with id 'volcano'"):
         fresh_service.remove("volcano")
 
 

