@@ -59,16 +59,23 @@ class _Sentence:
     def __init__(self, text: str, span: Span, question: Question):
         self.text = text
         self.toks = tokens(text[span.start : span.end], span.start)
-        self.in_question = [t.norm in question.terms for t in self.toks]
-        self.matches = {t.norm: [] for t, q in zip(self.toks, self.in_question) if q}
-        for i, (t, q) in enumerate(zip(self.toks, self.in_question)):
+        asked = [t.norm in question.terms for t in self.toks]
+        # The noun a what/which question names may be part of the answer ("what tower?" - "Magdalen Tower").
+        self.in_question = [q and t.norm != question.head for t, q in zip(self.toks, asked)]
+        self.matches: dict[str, list[int]] = {}
+        for i, (t, q) in enumerate(zip(self.toks, asked)):
             if q:
-                self.matches[t.norm].append(i)
+                self.matches.setdefault(t.norm, []).append(i)
 
     def common(self, i: int) -> bool:
-        """A capitalised word that is an ordinary word elsewhere in the text ("Another", "The")."""
+        """A capitalised word that is an ordinary word elsewhere in the text ("Another", "The"), unless a
+        capitalised word follows it ("North American Aviation")."""
         w = self.word(i)
-        return w in STOPWORDS or re.search(rf"(?<![.!?\"'])\s{re.escape(w)}\b", self.text) is not None
+        if w in STOPWORDS:
+            return True
+        if i + 1 < len(self.toks) and _is_cap(self.toks[i + 1]) and _joined(self.text, self.toks[i], self.toks[i + 1]):
+            return False
+        return re.search(rf"(?<![.!?\"'])\s{re.escape(w)}\b", self.text) is not None
 
     def word(self, i: int) -> str:
         return self.toks[i].text.lower() if 0 <= i < len(self.toks) else ""
@@ -136,10 +143,11 @@ def _name_score(s: _Sentence, a: int, b: int, qtype: AnswerType, speaker_questio
 
 
 def _place_extension(s: _Sentence, b: int) -> int:
-    """Extend a place over ", Country" ("Lucca, Italy")."""
+    """Extend a place over ", Country" ("Lucca, Italy"), but not over a list ("Nishapur, Bukhara, and ...")."""
     nxt = b + 1
     if nxt < len(s.toks) and s.text[s.toks[b].end : s.toks[nxt].start].strip() == "," and _is_cap(s.toks[nxt]) and not s.in_question[nxt]:
-        if nxt + 1 >= len(s.toks) or not _is_cap(s.toks[nxt + 1]):
+        gap_after = s.text[s.toks[nxt].end : s.toks[nxt + 1].start].strip() if nxt + 1 < len(s.toks) else ""
+        if nxt + 1 >= len(s.toks) or not (_is_cap(s.toks[nxt + 1]) or gap_after == "," or s.word(nxt + 1) in ("and", "or")):
             return nxt
     return b
 
@@ -202,7 +210,7 @@ def candidates(text: str, span: Span, question: Question, idf: Callable[[str], f
     scored: dict[tuple[int, int], tuple[float, str]] = {}
 
     def add(a: int, b: int, type_score: float, key: str | None = None) -> None:
-        if a > b or all(s.in_question[a : b + 1]):
+        if a > b or all(t.norm in question.terms for t in s.toks[a : b + 1]):
             return
         length_penalty = 0.04 * max(0, b - a - 3)
         score = TYPE_WEIGHT * type_score + (1 - TYPE_WEIGHT) * s.proximity(a, b, idf) - length_penalty

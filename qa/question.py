@@ -28,6 +28,7 @@ _RULES: list[tuple[re.Pattern, AnswerType]] = [
     (re.compile(r"\b(what|which|name)\b"), AnswerType.ENTITY),
 ]
 _DEFINITION = re.compile(r"^\s*(who|what)\s+(is|was|are|were)\s+(?P<topic>.+?)\s*\??\s*$", re.I)
+_HEAD = re.compile(r"\b(?:what|which)\s+([A-Za-z]+)", re.I)
 _FOLLOW_UP = re.compile(r"\b(he|she|it|they|him|her|his|hers|its|their|them|this|that|these|those|there|then)\b", re.I)
 
 
@@ -37,6 +38,7 @@ class Question:
     type: AnswerType
     topic: str  # for DEFINITION questions, the named thing asked about
     terms: frozenset[str]  # stemmed content words
+    head: str = ""  # stemmed noun after "what"/"which" ("what tower ...?" -> "tower")
 
     @property
     def is_follow_up(self) -> bool:
@@ -44,9 +46,15 @@ class Question:
         return bool(_FOLLOW_UP.search(self.text))
 
 
-def analyse(text: str) -> Question:
+def _answer_type(text: str) -> AnswerType:
+    """The type of the earliest question phrase ("What workshop ... Doctor Who?" asks what, not who)."""
     low = " ".join(text.lower().split())
-    qtype = next((t for pattern, t in _RULES if pattern.search(low)), AnswerType.SENTENCE)
+    found = [(m.start(), i, t) for i, (pattern, t) in enumerate(_RULES) if (m := pattern.search(low))]
+    return min(found)[2] if found else AnswerType.SENTENCE
+
+
+def analyse(text: str) -> Question:
+    qtype = _answer_type(text)
     topic = ""
     m = _DEFINITION.match(text)
     if m and qtype in (AnswerType.PERSON, AnswerType.ENTITY) and not re.match(r"(the|a|an)\b", m.group("topic"), re.I):
@@ -55,4 +63,5 @@ def analyse(text: str) -> Question:
         if named and len(named) >= len([w for w in words if w.text.lower() not in STOPWORDS]):
             qtype, topic = AnswerType.DEFINITION, m.group("topic")
     content = frozenset(stem(t.text) for t in tokens(text) if t.text.lower() not in STOPWORDS)
-    return Question(text, qtype, topic, content)
+    head = _HEAD.search(text)
+    return Question(text, qtype, topic, content, stem(head.group(1)) if head and head.group(1).lower() not in STOPWORDS else "")
