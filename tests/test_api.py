@@ -106,3 +106,9 @@ def test_app_builds_seed_index_when_missing(tmp_path, embedder, settings):
     fresh = Settings(index_dir=tmp_path / "index", seeds_dir=settings.seeds_dir, progress=False)
     with TestClient(create_app(qa=QAService(fresh, embedder=embedder))) as c:
         assert c.get("/health").json()["articles"] == 1
+
+
+def test_oversized_body_is_refused(client):
+    r = client.post("/api/ask", content=b'{"question": "' + b"a" * 400_000 + b'"}',
+                    headers={"content-type": "application/json"})
+    assert r.status_code == 413 and "byte limit" in r.json()["detail"]

@@ -24,6 +24,7 @@ from .api import ApiController
 from .pages import PageController
 
 HERE = Path(__file__).parent
+MAX_BODY_BYTES = 256 * 1024
 
 
 def provide_qa(state: State) -> QAService:
@@ -49,6 +50,8 @@ def _client_error(request: Request, exc: ClientException) -> Response:
     body = {"status_code": exc.status_code, "detail": exc.detail}
     if isinstance(exc.__cause__, SerializationException):
         body["detail"] = f"request body is not valid JSON: {exc.detail}"
+    elif exc.status_code == 413:
+        body["detail"] = f"request body is larger than the {MAX_BODY_BYTES}-byte limit"
     if exc.extra:
         body["extra"] = exc.extra
     return Response(body, status_code=exc.status_code, headers=exc.headers)
@@ -75,5 +78,5 @@ def create_app(settings: Settings | None = None, qa: QAService | None = None) ->
         openapi_config=OpenAPIConfig(title="News QA", version="0.1.0", path="/schema"),
         exception_handlers={QuestionError: _error(400), UnknownArticle: _error(404), IndexStateError: _error(503),
                             ClientException: _client_error},
-        request_max_body_size=256 * 1024,
+        request_max_body_size=MAX_BODY_BYTES,
     )
