@@ -1,5 +1,7 @@
 """Answering on the seed article with the real packaged model."""
 
+import dataclasses
+
 import pytest
 
 from qa import QuestionError
@@ -81,3 +83,12 @@ def test_bad_questions(service, bad, message):
 )
 def test_question_types(text, expected):
     assert analyse(text).type is expected
+
+
+def test_answers_whose_offsets_do_not_match_are_refused(service):
+    reader = service.current().reader
+    good = service.ask("who threatened sanctions?").answers[0]
+    shifted = dataclasses.replace(good, citation=dataclasses.replace(good.citation, start=good.citation.start + 1))
+    outside = dataclasses.replace(good, citation=dataclasses.replace(good.citation, sentence_end=good.citation.start))
+    assert reader.verified(good)
+    assert not reader.verified(shifted) and not reader.verified(outside)
