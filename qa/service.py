@@ -15,7 +15,7 @@ from .answer import Answer, Reader
 from .articles import Article, ArticleError, load_path
 from .chunking import chunk_spans
 from .embedding import CachedEncoder, Embedder
-from .index import IndexStateError, Manifest, Snapshot, read_manifest, writing
+from .index import MANIFEST, IndexStateError, Manifest, Snapshot, read_manifest, writing
 from .question import analyse
 from .retrieval import Passage, Retriever, passage_text
 from .settings import Settings
@@ -63,7 +63,7 @@ class Result:
 class _Loaded:
     """A snapshot with its retriever and reader, built together."""
 
-    def __init__(self, snapshot: Snapshot, settings: Settings, embedder: Embedder, stamp: int):
+    def __init__(self, snapshot: Snapshot, settings: Settings, embedder: Embedder, stamp: tuple[int, int]):
         self.snapshot, self.stamp = snapshot, stamp
         self.retriever = Retriever(snapshot, settings.candidates, settings.rrf_k)
         bm25 = self.retriever.bm25
@@ -175,28 +175,29 @@ class QAService:
 
     def current(self) -> _Loaded:
         """The loaded index, reloaded when another process has committed a new generation."""
-        manifest_path = Path(self.settings.index_dir) / "manifest.json"
-        for attempt in range(3):
-            try:
-                stamp = manifest_path.stat().st_mtime_ns
-            except FileNotFoundError:
-                raise IndexStateError(f"no index in {self.settings.index_dir}; build one with `qa index build`") from None
-            if self._loaded and self._loaded.stamp == stamp:
-                return self._loaded
-            with self._lock:
-                if self._loaded and self._loaded.stamp == stamp:
-                    return self._loaded
-                try:
-                    snapshot = Snapshot(self.settings.index_dir)
-                except IndexStateError:
-                    if attempt == 2:
-                        raise
-                    time.sleep(0.05)  # a writer replaced the generation while we read it
-                    continue
+        try:
+            st = (Path(self.settings.index_dir) / MANIFEST).stat()
+        except FileNotFoundError:
+            raise IndexStateError(f"no index in {self.settings.index_dir}; build one with `qa index build`") from None
+        stamp = (st.st_ino, st.st_mtime_ns)  # os.replace gives the manifest a new inode on every commit
+        loaded = self._loaded
+        if loaded and loaded.stamp == stamp:
+            return loaded
+        with self._lock:
+            if not (self._loaded and self._loaded.stamp == stamp):
+                snapshot = self._read_snapshot()
                 self._check(snapshot.manifest)
                 self._loaded = _Loaded(snapshot, self.settings, self.embedder, stamp)
-                return self._loaded
-        raise AssertionError("unreachable")
+            return self._loaded
+
+    def _read_snapshot(self) -> Snapshot:
+        """Read the index, retrying when a writer replaces the generation while we read it."""
+        for _ in range(2):
+            try:
+                return Snapshot(self.settings.index_dir)
+            except IndexStateError:
+                time.sleep(0.05)
+        return Snapshot(self.settings.index_dir)
 
     def _check(self, manifest: Manifest) -> None:
         if manifest.model != self.settings.model or manifest.dims != self.embedder.dims:
