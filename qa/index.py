@@ -97,6 +97,9 @@ class Snapshot:
             }
             self.chunks = [Chunk(*r) for r in db.execute('SELECT id, article_id, start, "end" FROM chunks ORDER BY id')]
         db.close()
+        if self.vectors.ntotal != len(self.chunks):
+            raise IndexStateError(f"index in {index_dir} is inconsistent ({self.vectors.ntotal} vectors for "
+                                  f"{len(self.chunks)} chunks); rebuild it with `qa index build`")
         self.chunk_by_id = {c.id: c for c in self.chunks}
 
     def chunk_text(self, chunk: Chunk) -> str:
@@ -113,9 +116,6 @@ class Writer:
     def content_hash(self, article_id: str) -> str | None:
         row = self.db.execute("SELECT content_hash FROM articles WHERE id = ?", (article_id,)).fetchone()
         return row[0] if row else None
-
-    def article_ids(self) -> list[str]:
-        return [r[0] for r in self.db.execute("SELECT id FROM articles ORDER BY id")]
 
     def add(self, article: Article, spans: list[Span], vectors: np.ndarray) -> None:
         """Insert (or replace) an article with its chunk spans and their vectors."""

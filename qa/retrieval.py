@@ -16,9 +16,6 @@ class Passage:
     title: str
     text: str
     score: float  # fused reciprocal-rank score
-    dense: float  # cosine similarity to the question (0 when outside the dense candidates)
-    dense_rank: int | None
-    bm25_rank: int | None
 
 
 def passage_text(title: str, text: str) -> str:
@@ -42,19 +39,16 @@ class Retriever:
         if not self.snapshot.chunks:
             return []
         n = min(self.candidates, len(self.snapshot.chunks))
-        sims, ids = self.snapshot.vectors.search(query_vector.reshape(1, -1), n)
-        dense = {int(i): (rank, float(s)) for rank, (i, s) in enumerate(zip(ids[0], sims[0])) if i >= 0}
-        lexical = {self.snapshot.chunks[i].id: rank for rank, (i, _) in enumerate(self.bm25.top(query, n))}
+        _, ids = self.snapshot.vectors.search(query_vector.reshape(1, -1), n)
+        dense = [int(i) for i in ids[0] if i >= 0]
+        lexical = [self.snapshot.chunks[i].id for i, _ in self.bm25.top(query, n)]
         fused: dict[int, float] = {}
-        for cid, (rank, _) in dense.items():
-            fused[cid] = fused.get(cid, 0.0) + 1.0 / (self.rrf_k + rank + 1)
-        for cid, rank in lexical.items():
-            fused[cid] = fused.get(cid, 0.0) + 1.0 / (self.rrf_k + rank + 1)
-        best = sorted(fused, key=lambda cid: (-fused[cid], cid))[:k]
+        for ranking in (dense, lexical):
+            for rank, cid in enumerate(ranking):
+                fused[cid] = fused.get(cid, 0.0) + 1.0 / (self.rrf_k + rank + 1)
         out = []
-        for cid in best:
+        for cid in sorted(fused, key=lambda cid: (-fused[cid], cid))[:k]:
             chunk = self.snapshot.chunk_by_id[cid]
-            rank, sim = dense.get(cid, (None, 0.0))
             out.append(Passage(chunk, self.snapshot.articles[chunk.article_id].title, self.snapshot.chunk_text(chunk),
-                               fused[cid], sim, rank, lexical.get(cid)))
+                               fused[cid]))
         return out

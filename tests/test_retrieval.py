@@ -1,0 +1,45 @@
+"""Hybrid retrieval: dense search finds paraphrases, BM25 finds rare exact terms; RRF keeps both."""
+
+import pytest
+
+from qa.bm25 import BM25
+
+ARTICLES = {
+    "storm": "Storm batters coast\n\nA powerful storm flooded seaside towns overnight, and thousands lost electricity.",
+    "budget": "Budget approved\n\nParliament approved the annual budget, raising spending on schools and hospitals.",
+    "recall": "Car maker recalls model\n\nThe company recalled the XK-42 sedan because of a brake defect.",
+}
+
+
+@pytest.fixture
+def news(fresh_service, tmp_path):
+    for name, text in ARTICLES.items():
+        (tmp_path / f"{name}.txt").write_text(text)
+    fresh_service.build(tmp_path)
+    return fresh_service
+
+
+def top_article(service, question):
+    return service.ask(question).passages[0].chunk.article_id
+
+
+def test_paraphrase_found_by_meaning(news):
+    assert top_article(news, "Which places had a power cut after bad weather?") == "storm"
+    assert top_article(news, "How much money will the government spend on education?") == "budget"
+
+
+def test_rare_exact_term_found(news):
+    assert top_article(news, "XK-42") == "recall"
+
+
+def test_passages_are_distinct_and_ranked(news):
+    passages = news.ask("storm budget recall", k=3).passages
+    assert len({p.chunk.id for p in passages}) == len(passages)
+    assert [p.score for p in passages] == sorted((p.score for p in passages), reverse=True)
+
+
+def test_bm25_prefers_documents_with_rarer_terms():
+    bm25 = BM25(["the cat sat", "the dog sat", "a cat and a dog"])
+    assert bm25.df("cat") == 2 and bm25.idf("cat") < bm25.idf("zebra")
+    assert [i for i, _ in bm25.top("dog sat", 3)][0] == 1
+    assert bm25.top("zebra", 3) == []
