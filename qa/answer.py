@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import Callable, Hashable, Sequence
 
@@ -15,8 +16,7 @@ from .retrieval import Passage
 from .tokens import terms
 
 MAX_SENTENCES = 60
-STRONG_MENTION = 0.8  # other mentions of an answer scoring at least this fraction of its best add support
-MENTION_BONUS = 0.03
+STRONG_MENTION = 0.8  # a mention scoring at least this fraction of the best may be shown instead ("Boris Johnson")
 SENTENCE_MARGIN = 0.12  # answers are looked for in sentences scoring within this of the best one
 DENSE_WEIGHT = 0.5  # sentence score = DENSE_WEIGHT * cosine + (1 - DENSE_WEIGHT) * idf-weighted word overlap
 
@@ -120,9 +120,7 @@ class Reader:
 
 
 def _merged(mentions: list[Answer]) -> Answer:
-    """One answer for several mentions: the fullest mention scoring near the best, boosted per extra mention."""
+    """One answer for several mentions of it: the fullest mention scoring near the best, with the best score."""
     best = max(a.score for a in mentions)
-    strong = [a for a in mentions if a.score >= STRONG_MENTION * best]
-    shown = max(strong, key=lambda a: (len(a.text), a.score))
-    score = best + MENTION_BONUS * min(len(strong) - 1, 3)
-    return Answer(shown.text, round(min(score, 1.0), 4), shown.sentence, shown.citation)
+    shown = max((a for a in mentions if a.score >= STRONG_MENTION * best), key=lambda a: (len(a.text), a.score))
+    return dataclasses.replace(shown, score=best)

@@ -54,7 +54,7 @@ def load_file(path: Path, max_bytes: int) -> list[Article]:
     if suffix not in SUFFIXES:
         raise ArticleError(f"{path}: unsupported file type {suffix or '(none)'}; use one of {', '.join(SUFFIXES)}")
     size = path.stat().st_size
-    if size > max_bytes:
+    if size > max_bytes and suffix != ".jsonl":  # a .jsonl holds many articles: its records are checked instead
         raise ArticleError(f"{path}: file is {size} bytes, larger than the {max_bytes}-byte limit")
     try:
         raw = path.read_bytes().decode("utf-8-sig")
@@ -62,7 +62,7 @@ def load_file(path: Path, max_bytes: int) -> list[Article]:
         raise ArticleError(f"{path}: not valid UTF-8 text ({exc.reason} at byte {exc.start})") from None
     raw = raw.replace("\r\n", "\n").replace("\r", "\n")
     if suffix == ".jsonl":
-        return list(_from_jsonl(raw, path))
+        return list(_from_jsonl(raw, path, max_bytes))
     title, text = _from_html(raw) if suffix in (".html", ".htm") else _from_text(raw, markdown=suffix == ".md")
     return [_checked(Article(make_id(path.stem), title, text, str(path)), str(path))]
 
@@ -84,7 +84,7 @@ def _from_text(raw: str, markdown: bool) -> tuple[str, str]:
     return title.strip(), body.strip("\n")
 
 
-def _from_jsonl(raw: str, path: Path) -> Iterator[Article]:
+def _from_jsonl(raw: str, path: Path, max_bytes: int) -> Iterator[Article]:
     for n, line in enumerate(raw.split("\n"), 1):
         if not line.strip():
             continue
@@ -95,6 +95,8 @@ def _from_jsonl(raw: str, path: Path) -> Iterator[Article]:
             raise ArticleError(f"{where}: invalid JSON ({exc.msg} at column {exc.colno})") from None
         if not isinstance(rec, dict) or not isinstance(rec.get("text"), str):
             raise ArticleError(f'{where}: expected an object with a "text" string')
+        if len(rec["text"].encode()) > max_bytes:
+            raise ArticleError(f"{where}: article text is larger than the {max_bytes}-byte limit")
         title = str(rec.get("title") or "").strip()
         raw_id = rec.get("id") or rec.get("doc_id") or title
         if not raw_id:

@@ -41,6 +41,12 @@ class Embedder:
             from sentence_transformers import SentenceTransformer
         except ImportError:
             raise ModelError("embeddings need sentence-transformers: pip install sentence-transformers") from None
+        try:  # the weight-loading bar of transformers is noise for a model that loads in a second
+            from transformers.utils import logging as hf_logging
+
+            hf_logging.disable_progress_bar()
+        except ImportError:
+            pass
         self.name = model
         self.batch_size = batch_size
         path = resolve_model(model)

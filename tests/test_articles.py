@@ -63,6 +63,13 @@ def test_oversized_file_is_refused(tmp_path):
         load_path(path, 100)
 
 
+def test_jsonl_limit_applies_per_record(tmp_path):
+    small = json.dumps({"title": "t", "text": "x" * 50})
+    assert len(load_path(write(tmp_path, "many.jsonl", "\n".join([small] * 5)), 100)) == 5
+    with pytest.raises(ArticleError, match="many.jsonl:2: article text is larger than the 100-byte limit"):
+        load_path(write(tmp_path, "many.jsonl", small + "\n" + json.dumps({"title": "t", "text": "y" * 101})), 100)
+
+
 def test_directory_loads_supported_files_sorted(tmp_path):
     write(tmp_path, "b.txt", "B\nbody b")
     write(tmp_path, "a.md", "# A\nbody a")
