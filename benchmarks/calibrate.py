@@ -39,8 +39,10 @@ def main() -> None:
     best = max(np.arange(0.05, 0.6, 0.005), key=lambda t: ((pos >= t).mean() + (neg < t).mean()) / 2)
     print(f"answerable: n={len(pos)} p5={np.percentile(pos, 5):.3f} p50={np.median(pos):.3f}")
     print(f"off-topic:  n={len(neg)} p50={np.median(neg):.3f} p95={np.percentile(neg, 95):.3f} max={neg.max():.3f}")
-    print(f"best min_score={best:.3f}: answers {100 * (pos >= best).mean():.1f}% of answerable, "
-          f"abstains on {100 * (neg < best).mean():.1f}% of off-topic")
+    print(
+        f"best min_score={best:.3f}: answers {100 * (pos >= best).mean():.1f}% of answerable, "
+        f"abstains on {100 * (neg < best).mean():.1f}% of off-topic"
+    )
 
 
 if __name__ == "__main__":

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
-from typing import Callable, Hashable, Sequence
 
 import numpy as np
 
@@ -49,12 +49,20 @@ class ScoredSentence:
 class Reader:
     """Turns retrieved passages into verified extractive answers, or none (abstention)."""
 
-    def __init__(self, snapshot: Snapshot, encode: Callable[[Sequence[Hashable], Sequence[str]], np.ndarray],
-                 idf: Callable[[str], float], min_score: float, answer_ratio: float):
+    def __init__(
+        self,
+        snapshot: Snapshot,
+        encode: Callable[[Sequence[Hashable], Sequence[str]], np.ndarray],
+        idf: Callable[[str], float],
+        min_score: float,
+        answer_ratio: float,
+    ):
         self.snapshot, self.encode, self.idf = snapshot, encode, idf
         self.min_score, self.answer_ratio = min_score, answer_ratio
 
-    def sentences(self, question: Question, question_vector: np.ndarray, passages: list[Passage]) -> list[ScoredSentence]:
+    def sentences(
+        self, question: Question, question_vector: np.ndarray, passages: list[Passage]
+    ) -> list[ScoredSentence]:
         """Distinct sentences of the passages, best first, scored by meaning and word overlap."""
         seen: dict[tuple[str, int], Span] = {}
         for p in passages:
@@ -69,14 +77,15 @@ class Reader:
         weights = {t: self.idf(t) for t in question.terms}
         total = sum(weights.values()) or 1.0
         out = []
-        for (article_id, start), text, cos in zip(keys, texts, dense):
+        for (article_id, start), text, cos in zip(keys, texts, dense, strict=True):
             overlap = sum(weights[t] for t in set(terms(text)) & weights.keys()) / total
             score = DENSE_WEIGHT * float(cos) + (1 - DENSE_WEIGHT) * overlap
             out.append(ScoredSentence(article_id, seen[(article_id, start)], score))
         return sorted(out, key=lambda s: -s.score)
 
-    def answers(self, question: Question, question_vector: np.ndarray, passages: list[Passage],
-                limit: int) -> tuple[list[Answer], float]:
+    def answers(
+        self, question: Question, question_vector: np.ndarray, passages: list[Passage], limit: int
+    ) -> tuple[list[Answer], float]:
         """Up to `limit` distinct answers (none = abstain) and the best sentence's score."""
         ranked = self.sentences(question, question_vector, passages)
         confidence = ranked[0].score if ranked else 0.0
@@ -97,9 +106,12 @@ class Reader:
         """The citation really points at the answer text, inside the quoted sentence."""
         c = answer.citation
         text = self.snapshot.articles[c.article_id].text
-        return (bool(answer.text.strip()) and text[c.start : c.end] == answer.text
-                and text[c.sentence_start : c.sentence_end] == answer.sentence
-                and c.sentence_start <= c.start < c.end <= c.sentence_end)
+        return (
+            bool(answer.text.strip())
+            and text[c.start : c.end] == answer.text
+            and text[c.sentence_start : c.sentence_end] == answer.sentence
+            and c.sentence_start <= c.start < c.end <= c.sentence_end
+        )
 
     def _extract(self, question: Question, sent: ScoredSentence) -> list[tuple[Answer, str]]:
         """The answer spans in one sentence (the sentence itself when no span of the right type is there)."""
@@ -108,7 +120,12 @@ class Reader:
         if question.type is not AnswerType.SENTENCE:
             found = sorted(candidates(article.text, sent.span, question, self.idf), key=lambda c: -c.score)[:2]
         if not found:
-            return [(self._answer(sent, sent.span.start, sent.span.end, sent.score), f"sentence:{sent.article_id}:{sent.span.start}")]
+            return [
+                (
+                    self._answer(sent, sent.span.start, sent.span.end, sent.score),
+                    f"sentence:{sent.article_id}:{sent.span.start}",
+                )
+            ]
         return [(self._answer(sent, c.start, c.end, sent.score * (0.6 + 0.4 * c.score)), c.key) for c in found]
 
     def _answer(self, sent: ScoredSentence, start: int, end: int, score: float) -> Answer:

@@ -5,10 +5,10 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
-from typing import Iterator
 
 SUFFIXES = (".txt", ".md", ".html", ".htm", ".jsonl")
 _ID_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")

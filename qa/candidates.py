@@ -4,22 +4,38 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from .chunking import ABBREVIATIONS, Span
+from .lexicon import (
+    CONNECTORS,
+    DETERMINERS,
+    HONORIFICS,
+    LOCATIVE,
+    NOT_PERSON,
+    NOT_PHRASE,
+    NOUN_CONTEXT,
+    NUMBER_WORDS,
+    REPORTING,
+    ROLES,
+    SCALES,
+    SPEECH,
+)
 from .question import AnswerType, Question
-from .lexicon import (CONNECTORS, DETERMINERS, HONORIFICS, LOCATIVE, NOT_PHRASE, NOUN_CONTEXT, NUMBER_WORDS,
-                      REPORTING, ROLES, SCALES, SPEECH)
 from .tokens import STOPWORDS, Token, stem, tokens
 
-_MONTH = r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|Sep(?:t(?:ember)?)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)\.?"
+_MONTH = (
+    r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|Sep(?:t(?:ember)?)?"
+    r"|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)\.?"
+)
 _DATE = re.compile(
     rf"\b(?:{_MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?(?:,?\s+\d{{4}})?|\d{{1,2}}(?:st|nd|rd|th)?\s+{_MONTH}(?:,?\s+\d{{4}})?"
     rf"|{_MONTH}\s+\d{{4}}|(?:early|mid|late)[- ]\d{{4}}s?|\d{{1,2}}(?:st|nd|rd|th)\s+century|\d{{3,4}}s?"
     rf"|(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)|{_MONTH}(?=\s)|(?:spring|summer|autumn|fall|winter)\s+(?:of\s+)?\d{{4}})\b"
 )
 TYPE_WEIGHT = 0.65  # candidate score = TYPE_WEIGHT * type fit + (1 - TYPE_WEIGHT) * closeness to question words
+HEAD_BONUS = 0.2
 MIN_NAME_SCORE = 0.35  # below this a capitalised run is not taken as a person or place
 _MEASURE = re.compile(r"\bhow (long|far|old|big|large|tall|high|heavy|deep|wide)\b")
 _VERB_LIKE = re.compile(r"(ed|ing|ly|ize|ise|ate)$")
@@ -38,7 +54,9 @@ class Candidate:
 def _joined(text: str, a: Token, b: Token) -> bool:
     """True when no clause punctuation separates two tokens (a hyphen, or the dot of an initial, is fine)."""
     gap = text[a.end : b.start].strip()
-    return gap in ("", "-") or (gap == "." and (len(a.text) == 1 and a.text.isupper() or a.text.lower() in ABBREVIATIONS))
+    return gap in ("", "-") or (
+        gap == "." and (len(a.text) == 1 and a.text.isupper() or a.text.lower() in ABBREVIATIONS)
+    )
 
 
 def _is_cap(t: Token) -> bool:
@@ -61,9 +79,9 @@ class _Sentence:
         self.toks = tokens(text[span.start : span.end], span.start)
         asked = [t.norm in question.terms for t in self.toks]
         # The noun a what/which question names may be part of the answer ("what tower?" - "Magdalen Tower").
-        self.in_question = [q and t.norm != question.head for t, q in zip(self.toks, asked)]
+        self.in_question = [q and t.norm != question.head for t, q in zip(self.toks, asked, strict=True)]
         self.matches: dict[str, list[int]] = {}
-        for i, (t, q) in enumerate(zip(self.toks, asked)):
+        for i, (t, q) in enumerate(zip(self.toks, asked, strict=True)):
             if q:
                 self.matches.setdefault(t.norm, []).append(i)
 
@@ -128,12 +146,18 @@ def _cap_runs(s: _Sentence) -> list[tuple[int, int]]:
 
 def _name_score(s: _Sentence, a: int, b: int, qtype: AnswerType, speaker_question: bool) -> float:
     before, after = s.word(a - 1), s.word(b + 1)
-    adjective = (bool(_DEMONYM.search(s.word(b))) and b + 1 < len(s.toks) and _joined(s.text, s.toks[b], s.toks[b + 1])
-                 and not _is_cap(s.toks[b + 1]) and after not in STOPWORDS | REPORTING)  # "Russian military"
+    adjective = (
+        bool(_DEMONYM.search(s.word(b)))
+        and b + 1 < len(s.toks)
+        and _joined(s.text, s.toks[b], s.toks[b + 1])
+        and not _is_cap(s.toks[b + 1])
+        and after not in STOPWORDS | REPORTING
+    )  # "Russian military"
     titled = before in HONORIFICS or before in ROLES
     score = 0.6 + (0.2 if b > a else 0.0) - (0.5 if adjective else 0.0)
     if qtype is AnswerType.PERSON:
         score += (0.3 if titled else 0.0) - (0.3 if before in LOCATIVE else 0.0)
+        score -= 0.3 if s.word(b) in NOT_PERSON else 0.0  # "Apollo Spacecraft Program Office"
         if after in REPORTING or s.word(b + 2) in REPORTING:  # "X said", "X has said"
             score += 0.35 if speaker_question else 0.15
         score -= 0.4 if _possessive(s.toks[b]) else 0.0
@@ -145,9 +169,16 @@ def _name_score(s: _Sentence, a: int, b: int, qtype: AnswerType, speaker_questio
 def _place_extension(s: _Sentence, b: int) -> int:
     """Extend a place over ", Country" ("Lucca, Italy"), but not over a list ("Nishapur, Bukhara, and ...")."""
     nxt = b + 1
-    if nxt < len(s.toks) and s.text[s.toks[b].end : s.toks[nxt].start].strip() == "," and _is_cap(s.toks[nxt]) and not s.in_question[nxt]:
+    if (
+        nxt < len(s.toks)
+        and s.text[s.toks[b].end : s.toks[nxt].start].strip() == ","
+        and _is_cap(s.toks[nxt])
+        and not s.in_question[nxt]
+    ):
         gap_after = s.text[s.toks[nxt].end : s.toks[nxt + 1].start].strip() if nxt + 1 < len(s.toks) else ""
-        if nxt + 1 >= len(s.toks) or not (_is_cap(s.toks[nxt + 1]) or gap_after == "," or s.word(nxt + 1) in ("and", "or")):
+        if nxt + 1 >= len(s.toks) or not (
+            _is_cap(s.toks[nxt + 1]) or gap_after == "," or s.word(nxt + 1) in ("and", "or")
+        ):
             return nxt
     return b
 
@@ -158,8 +189,10 @@ def _phrases(s: _Sentence) -> list[tuple[int, int, float]]:
     for a, b in s.runs(lambda i: not s.in_question[i] and s.word(i) not in STOPWORDS | NOT_PHRASE, 5):
         before = s.word(a - 1)
         score = 0.75 if before in NOUN_CONTEXT else 0.55
-        if a == b and _VERB_LIKE.search(s.word(a)) and not _is_cap(s.toks[a]):
-            score -= 0.3  # "needed", "fled", "quickly": a verb or adverb, not a thing
+        if b > a and s.word(b + 1) in DETERMINERS and not _is_cap(s.toks[b]):
+            b -= 1  # "Teaching ... requires a degree": a word right before "a"/"the" is a verb
+        if a == b and not _is_cap(s.toks[a]) and (_VERB_LIKE.search(s.word(a)) or s.word(a + 1) in DETERMINERS):
+            score -= 0.3  # "needed", "fled", "quickly", "requires a": a verb or adverb, not a thing
         if before in DETERMINERS and _joined(s.text, s.toks[a - 1], s.toks[a]):
             a -= 1
         out.append((a, b, score))
@@ -169,9 +202,16 @@ def _phrases(s: _Sentence) -> list[tuple[int, int, float]]:
 def _numbers(s: _Sentence, with_unit: bool = False) -> list[tuple[int, int]]:
     """Numbers with their scale ("80 million"); `with_unit` adds a following unit ("24 years")."""
     out = []
-    for a, b in s.runs(lambda i: _is_number(s.toks[i]) or (s.word(i) in SCALES and i > 0 and _is_number(s.toks[i - 1])), 5):
+    for a, b in s.runs(
+        lambda i: _is_number(s.toks[i]) or (s.word(i) in SCALES and i > 0 and _is_number(s.toks[i - 1])), 5
+    ):
         unit = b + 1
-        if with_unit and unit < len(s.toks) and _joined(s.text, s.toks[b], s.toks[unit]) and s.word(unit) not in STOPWORDS:
+        if (
+            with_unit
+            and unit < len(s.toks)
+            and _joined(s.text, s.toks[b], s.toks[unit])
+            and s.word(unit) not in STOPWORDS
+        ):
             out.append((a, unit))
         out.append((a, b))
     return out
@@ -187,7 +227,12 @@ def _definition(s: _Sentence, topic: str) -> list[tuple[int, int, float]]:
             continue
         j = i + n - 1
         k = i - 1
-        while k >= 0 and _joined(s.text, s.toks[k], s.toks[k + 1]) and i - k <= 6 and s.word(k) not in ("that", "who", "and", "but"):
+        while (
+            k >= 0
+            and _joined(s.text, s.toks[k], s.toks[k + 1])
+            and i - k <= 6
+            and s.word(k) not in ("that", "who", "and", "but")
+        ):
             k -= 1
         if k + 1 < i:
             out.append((k + 1, i - 1, 0.9))
@@ -212,6 +257,8 @@ def candidates(text: str, span: Span, question: Question, idf: Callable[[str], f
     def add(a: int, b: int, type_score: float, key: str | None = None) -> None:
         if a > b or all(t.norm in question.terms for t in s.toks[a : b + 1]):
             return
+        if question.head and s.toks[b].norm == question.head:
+            type_score += HEAD_BONUS  # "what tower?" -> "Magdalen Tower"
         length_penalty = 0.04 * max(0, b - a - 3)
         score = TYPE_WEIGHT * type_score + (1 - TYPE_WEIGHT) * s.proximity(a, b, idf) - length_penalty
         key = key or " ".join(t.norm for t in s.toks[a : b + 1] if t.text.lower() not in DETERMINERS)
@@ -228,8 +275,12 @@ def candidates(text: str, span: Span, question: Question, idf: Callable[[str], f
                 add(idx[0], idx[-1], 1.0 if len(idx) > 1 else 0.85)
     elif qtype is AnswerType.NUMBER:
         measured = bool(_MEASURE.search(question.text.lower()))  # "how long" wants "24 years", not "24"
+        percent = "percent" in question.text.lower()  # "what percentage": prefer "91%" over "1970"
         for a, b in _numbers(s, with_unit=measured):
-            add(a, b, 1.0 if measured == (b > a and not _is_number(s.toks[b])) else 0.9)
+            fit = 1.0 if measured == (b > a and not _is_number(s.toks[b])) else 0.9
+            if percent and s.word(b) not in ("%", "percent"):
+                fit -= 0.3
+            add(a, b, fit)
     elif qtype in (AnswerType.PERSON, AnswerType.PLACE, AnswerType.ENTITY):
         for a, b in _cap_runs(s):
             if qtype is AnswerType.PLACE:

@@ -6,16 +6,15 @@ import argparse
 import json
 import os
 import sys
-from dataclasses import asdict
 from pathlib import Path
 
 from . import settings as settings_module
 from .articles import ArticleError
 from .embedding import ModelError
 from .index import IndexStateError
+from .payload import NO_ANSWER, result_payload
 from .service import QAService, QuestionError, UnknownArticle
 from .settings import Settings
-from .payload import NO_ANSWER, result_payload
 
 
 def settings_parser() -> argparse.ArgumentParser:
@@ -23,20 +22,29 @@ def settings_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(add_help=False)
     group = p.add_argument_group("settings (each also read from QA_<NAME> environment variables)")
     for f in settings_module.fields():
-        group.add_argument("--" + f.name.replace("_", "-"), dest=f.name, metavar=f.name.upper(), default=argparse.SUPPRESS,
-                           type=lambda raw, f=f: settings_module.parse_value(f, raw),
-                           help=f"{f.metadata['help']} (default: {f.default})")
+        group.add_argument(
+            "--" + f.name.replace("_", "-"),
+            dest=f.name,
+            metavar=f.name.upper(),
+            default=argparse.SUPPRESS,
+            type=lambda raw, f=f: settings_module.parse_value(f, raw),
+            help=f"{f.metadata['help']} (default: {f.default})",
+        )
     return p
 
 
 def _parser() -> argparse.ArgumentParser:
     common = settings_parser()
-    p = argparse.ArgumentParser(prog="qa", description="Extractive question answering over news articles.",
-                                parents=[common])
+    p = argparse.ArgumentParser(
+        prog="qa", description="Extractive question answering over news articles.", parents=[common]
+    )
     sub = p.add_subparsers(dest="command", required=True)
     index = sub.add_parser("index", help="build and change the index", parents=[common]).add_subparsers(
-        dest="action", required=True)
-    build = index.add_parser("build", help="rebuild the index from a file or directory (default: the seeds)", parents=[common])
+        dest="action", required=True
+    )
+    build = index.add_parser(
+        "build", help="rebuild the index from a file or directory (default: the seeds)", parents=[common]
+    )
     build.add_argument("source", nargs="?", type=Path)
     add = index.add_parser("add", help="add or update articles; unchanged ones are skipped", parents=[common])
     add.add_argument("paths", nargs="+", type=Path)
@@ -47,7 +55,9 @@ def _parser() -> argparse.ArgumentParser:
     ask.add_argument("question")
     ask.add_argument("-k", type=int, default=None, help="passages to show")
     ask.add_argument("--json", action="store_true", help="print the JSON the API returns")
-    ev = sub.add_parser("eval", help="exact match, F1, recall@k and abstention accuracy on a questions file", parents=[common])
+    ev = sub.add_parser(
+        "eval", help="exact match, F1, recall@k and abstention accuracy on a questions file", parents=[common]
+    )
     ev.add_argument("questions", type=Path, help='JSONL: {"question", "answers": [...]} ([] = must abstain)')
     ev.add_argument("--docs", type=Path, help="index these articles first (in --index-dir) instead of using the index")
     ev.add_argument("--sample", type=int, default=None, help="evaluate a random sample of this many questions")
@@ -100,8 +110,14 @@ def _run(service: QAService, args: argparse.Namespace) -> int:
 
 
 def _describe(report) -> str:
-    parts = [f"{len(getattr(report, n))} {n}" for n in ("added", "updated", "unchanged", "removed") if getattr(report, n)]
-    speed = f", {report.chunks} chunks embedded in {report.seconds:.1f}s ({report.chunks_per_second:.0f} chunks/s)" if report.chunks else ""
+    parts = [
+        f"{len(getattr(report, n))} {n}" for n in ("added", "updated", "unchanged", "removed") if getattr(report, n)
+    ]
+    speed = (
+        f", {report.chunks} chunks embedded in {report.seconds:.1f}s ({report.chunks_per_second:.0f} chunks/s)"
+        if report.chunks
+        else ""
+    )
     return (", ".join(parts) or "nothing to do") + speed
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import os
 import threading
 from collections import OrderedDict
+from collections.abc import Callable, Hashable, Sequence
 from pathlib import Path
-from typing import Callable, Hashable, Sequence
 
 import numpy as np
 
@@ -88,7 +88,7 @@ class CachedEncoder:
         if missing:
             fresh = self._encode([texts[i] for i in missing])
             with self._lock:
-                for i, vector in zip(missing, fresh):
+                for i, vector in zip(missing, fresh, strict=True):
                     found[keys[i]] = self._cache[keys[i]] = vector
                 while len(self._cache) > self.size:
                     self._cache.popitem(last=False)

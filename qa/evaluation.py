@@ -42,7 +42,11 @@ def load_questions(path: Path, sample: int | None = None, seed: int = 0) -> list
             row = json.loads(line)
         except json.JSONDecodeError as exc:
             raise ValueError(f"{path}:{n}: invalid JSON ({exc.msg})") from None
-        if not isinstance(row, dict) or not isinstance(row.get("question"), str) or not isinstance(row.get("answers"), list):
+        if (
+            not isinstance(row, dict)
+            or not isinstance(row.get("question"), str)
+            or not isinstance(row.get("answers"), list)
+        ):
             raise ValueError(f'{path}:{n}: expected {{"question": str, "answers": [str, ...]}}')
         rows.append(row)
     if sample is not None and sample < len(rows):
@@ -50,16 +54,21 @@ def load_questions(path: Path, sample: int | None = None, seed: int = 0) -> list
     return rows
 
 
-def evaluate(service: QAService, questions: Path, docs: Path | None = None, sample: int | None = None,
-             seed: int = 0, k: int = 5) -> dict:
+def evaluate(
+    service: QAService, questions: Path, docs: Path | None = None, sample: int | None = None, seed: int = 0, k: int = 5
+) -> dict:
     """Ask every question; with `docs`, first index them (incrementally) into `<index_dir>/eval`."""
     build = None
     if docs is not None:
         index_dir = service.settings.index_dir
         service = QAService(service.settings.replace(index_dir=index_dir / "eval"), embedder=service.embedder)
         report = service.add(docs)
-        build = {"index_dir": str(service.settings.index_dir), "chunks_embedded": report.chunks,
-                 "seconds": round(report.seconds, 2), "chunks_per_second": round(report.chunks_per_second, 1)}
+        build = {
+            "index_dir": str(service.settings.index_dir),
+            "chunks_embedded": report.chunks,
+            "seconds": round(report.seconds, 2),
+            "chunks_per_second": round(report.chunks_per_second, 1),
+        }
     rows = load_questions(questions, sample, seed)
     service.current()  # load before timing
     counts = Counter()
@@ -113,8 +122,10 @@ def format_report(report: dict) -> str:
     lines = []
     for key, value in report.items():
         if key == "build" and value:
-            lines.append(f"build: {value['chunks_embedded']} chunks in {value['seconds']}s "
-                         f"({value['chunks_per_second']} chunks/s) into {value['index_dir']}")
+            lines.append(
+                f"build: {value['chunks_embedded']} chunks in {value['seconds']}s "
+                f"({value['chunks_per_second']} chunks/s) into {value['index_dir']}"
+            )
         elif key != "build":
             lines.append(f"{key}: {'n/a' if value is None else value}")
     return "\n".join(lines)

@@ -7,10 +7,10 @@ import json
 import os
 import sqlite3
 import time
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Iterator
 
 import faiss
 import numpy as np
@@ -98,8 +98,10 @@ class Snapshot:
             self.chunks = [Chunk(*r) for r in db.execute('SELECT id, article_id, start, "end" FROM chunks ORDER BY id')]
         db.close()
         if self.vectors.ntotal != len(self.chunks):
-            raise IndexStateError(f"index in {index_dir} is inconsistent ({self.vectors.ntotal} vectors for "
-                                  f"{len(self.chunks)} chunks); rebuild it with `qa index build`")
+            raise IndexStateError(
+                f"index in {index_dir} is inconsistent ({self.vectors.ntotal} vectors for "
+                f"{len(self.chunks)} chunks); rebuild it with `qa index build`"
+            )
         self.chunk_by_id = {c.id: c for c in self.chunks}
 
     def chunk_text(self, chunk: Chunk) -> str:
@@ -126,8 +128,9 @@ class Writer:
             (article.id, article.title, article.text, article.source, article.content_hash, time.time()),
         )
         ids = [
-            self.db.execute('INSERT INTO chunks (article_id, start, "end") VALUES (?, ?, ?)',
-                            (article.id, s.start, s.end)).lastrowid
+            self.db.execute(
+                'INSERT INTO chunks (article_id, start, "end") VALUES (?, ?, ?)', (article.id, s.start, s.end)
+            ).lastrowid
             for s in spans
         ]
         if ids:
@@ -143,7 +146,9 @@ class Writer:
         return removed
 
     def commit(self) -> Manifest:
-        (articles,), (chunks,) = (self.db.execute(f"SELECT count(*) FROM {t}").fetchone() for t in ("articles", "chunks"))
+        (articles,), (chunks,) = (
+            self.db.execute(f"SELECT count(*) FROM {t}").fetchone() for t in ("articles", "chunks")
+        )
         self.db.commit()
         self.db.close()
         manifest = Manifest(**{**asdict(self.manifest), "articles": articles, "chunks": chunks, "updated": time.time()})
@@ -196,8 +201,8 @@ def writing(index_dir: Path, manifest: Manifest, fresh: bool) -> Iterator[Writer
 def _remove_stale(index_dir: Path, keep: Manifest | None) -> None:
     """Delete generation files other than `keep`'s (open readers keep their data on POSIX)."""
     wanted = {keep.vectors_file, keep.metadata_file} if keep else set()
-    for path in list(index_dir.glob("vectors-*.faiss")) + list(index_dir.glob("meta-*.sqlite*")) + list(
-        index_dir.glob("*.tmp")
+    for path in (
+        list(index_dir.glob("vectors-*.faiss")) + list(index_dir.glob("meta-*.sqlite*")) + list(index_dir.glob("*.tmp"))
     ):
         if path.name not in wanted:
             path.unlink(missing_ok=True)

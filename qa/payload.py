@@ -30,10 +30,13 @@ class AskResponse:
 
 
 def to_response(result: Result) -> AskResponse:
-    passages = [PassageView(p.chunk.article_id, p.title, p.chunk.start, p.chunk.end, p.text, round(p.score, 5))
-                for p in result.passages]
-    return AskResponse(result.question, result.answers, passages, result.abstained,
-                       NO_ANSWER if result.abstained else None)
+    passages = [
+        PassageView(p.chunk.article_id, p.title, p.chunk.start, p.chunk.end, p.text, round(p.score, 5))
+        for p in result.passages
+    ]
+    return AskResponse(
+        result.question, result.answers, passages, result.abstained, NO_ANSWER if result.abstained else None
+    )
 
 
 def result_payload(result: Result) -> dict:

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 
 from .tokens import STOPWORDS, stem, tokens
 
 
-class AnswerType(str, Enum):
+class AnswerType(StrEnum):
     PERSON = "person"
     DATE = "date"
     PLACE = "place"
@@ -19,16 +19,39 @@ class AnswerType(str, Enum):
     SENTENCE = "sentence"  # why/how/yes-no: the sentence itself
 
 
+def _words(*alternatives: str) -> re.Pattern:
+    return re.compile(r"\b(" + "|".join(alternatives) + r")\b")
+
+
+_PLACES = "city|country|place|state|town|region|location|continent|province|county|island"
+_PEOPLE = "person|man|woman|player|scientist|writer|artist|leader|king|queen|president"
+_SAYING = "say|said|do|think|want|mean|claim|argue|warn|announce|propose|plan"
 _RULES: list[tuple[re.Pattern, AnswerType]] = [
-    (re.compile(r"\b(how (many|much)|what (number|percent|percentage|amount|proportion|fraction)|how (long|old|far|big|large|tall|high|often))\b"), AnswerType.NUMBER),
-    (re.compile(r"\b(when|what (year|day|month|date|time|century|decade|period)|which (year|day|month|date|century|decade)|in what year|how soon)\b"), AnswerType.DATE),
-    (re.compile(r"\b(where|what (city|country|place|state|town|region|location|continent|province|county|island)|which (city|country|place|state|town|region|location|continent|province|county|island))\b"), AnswerType.PLACE),
-    (re.compile(r"\b(who|whom|whose|(which|what) (person|man|woman|player|scientist|writer|artist|leader|king|queen|president)|name of the (person|man|woman))\b"), AnswerType.PERSON),
-    (re.compile(r"\b(why|how)\b|\bwhat (did|does|do|will|would|has|have)\b.*\b(say|said|do|think|want|mean|claim|argue|warn|announce|propose|plan)\b"), AnswerType.SENTENCE),
-    (re.compile(r"\b(what|which|name)\b"), AnswerType.ENTITY),
+    (
+        _words(
+            "how (many|much)",
+            "what (number|percent|percentage|amount|proportion|fraction)",
+            "how (long|old|far|big|large|tall|high|often)",
+        ),
+        AnswerType.NUMBER,
+    ),
+    (
+        _words(
+            "when",
+            "what (year|day|month|date|time|century|decade|period)",
+            "which (year|day|month|date|century|decade)",
+            "in what year",
+            "how soon",
+        ),
+        AnswerType.DATE,
+    ),
+    (_words("where", f"(what|which) ({_PLACES})"), AnswerType.PLACE),
+    (_words("who", "whom", "whose", f"(which|what) ({_PEOPLE})", "name of the (person|man|woman)"), AnswerType.PERSON),
+    (_words("why", "how", rf"what (did|does|do|will|would|has|have)\b.*\b({_SAYING})"), AnswerType.SENTENCE),
+    (_words("what", "which", "name"), AnswerType.ENTITY),
 ]
 _DEFINITION = re.compile(r"^\s*(who|what)\s+(is|was|are|were)\s+(?P<topic>.+?)\s*\??\s*$", re.I)
-_HEAD = re.compile(r"\b(?:what|which)\s+([A-Za-z]+)", re.I)
+_HEAD = re.compile(r"\b(?:what|which)\s+(?:(?:type|kind|sort|form|variety)s?\s+of\s+)?([A-Za-z]+)", re.I)
 _FOLLOW_UP = re.compile(r"\b(he|she|it|they|him|her|his|hers|its|their|them|this|that|these|those|there|then)\b", re.I)
 
 
@@ -64,4 +87,6 @@ def analyse(text: str) -> Question:
             qtype, topic = AnswerType.DEFINITION, m.group("topic")
     content = frozenset(stem(t.text) for t in tokens(text) if t.text.lower() not in STOPWORDS)
     head = _HEAD.search(text)
-    return Question(text, qtype, topic, content, stem(head.group(1)) if head and head.group(1).lower() not in STOPWORDS else "")
+    return Question(
+        text, qtype, topic, content, stem(head.group(1)) if head and head.group(1).lower() not in STOPWORDS else ""
+    )

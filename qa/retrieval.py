@@ -49,6 +49,9 @@ class Retriever:
         out = []
         for cid in sorted(fused, key=lambda cid: (-fused[cid], cid))[:k]:
             chunk = self.snapshot.chunk_by_id[cid]
-            out.append(Passage(chunk, self.snapshot.articles[chunk.article_id].title, self.snapshot.chunk_text(chunk),
-                               fused[cid]))
+            out.append(
+                Passage(
+                    chunk, self.snapshot.articles[chunk.article_id].title, self.snapshot.chunk_text(chunk), fused[cid]
+                )
+            )
         return out

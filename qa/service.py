@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable, Sequence
 
 import numpy as np
 from tqdm import tqdm
@@ -120,8 +120,11 @@ class QAService:
         if manifest is None:
             raise IndexStateError(f"no index in {self.settings.index_dir}; build one with `qa index build`")
         files = [p for p in Path(self.settings.index_dir).iterdir() if p.is_file()]
-        return {"index_dir": str(self.settings.index_dir), "bytes": sum(p.stat().st_size for p in files),
-                **{k: getattr(manifest, k) for k in manifest.__dataclass_fields__}}
+        return {
+            "index_dir": str(self.settings.index_dir),
+            "bytes": sum(p.stat().st_size for p in files),
+            **{k: getattr(manifest, k) for k in manifest.__dataclass_fields__},
+        }
 
     def _load(self, *sources: Path) -> list[Article]:
         articles = []
@@ -139,7 +142,9 @@ class QAService:
 
     def _new_manifest(self) -> Manifest:
         s = self.settings
-        return Manifest(model=s.model, dims=self.embedder.dims, chunk_chars=s.chunk_chars, chunk_overlap=s.chunk_overlap)
+        return Manifest(
+            model=s.model, dims=self.embedder.dims, chunk_chars=s.chunk_chars, chunk_overlap=s.chunk_overlap
+        )
 
     def _write(self, articles: list[Article], fresh: bool) -> IndexReport:
         report, manifest = IndexReport(), self._new_manifest()  # loads the model before the clock starts
@@ -165,7 +170,9 @@ class QAService:
 
     def _encode(self, texts: Sequence[str]) -> np.ndarray:
         parts = []
-        with tqdm(total=len(texts), unit="chunk", desc="embedding", disable=not self.settings.progress or not texts) as bar:
+        with tqdm(
+            total=len(texts), unit="chunk", desc="embedding", disable=not self.settings.progress or not texts
+        ) as bar:
             for i in range(0, len(texts), ENCODE_BATCH):
                 parts.append(self.embedder.encode(texts[i : i + ENCODE_BATCH]))
                 bar.update(len(parts[-1]))

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 ENV_PREFIX = "QA_"
 
@@ -44,7 +45,7 @@ class Settings:
     progress: bool = _setting(True, "show progress bars while indexing")
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str], **overrides: Any) -> "Settings":
+    def from_env(cls, env: Mapping[str, str], **overrides: Any) -> Settings:
         """Settings from `QA_<NAME>` variables in `env`, then `overrides` (None values ignored)."""
         values: dict[str, Any] = {}
         for f in dataclasses.fields(cls):
@@ -54,7 +55,7 @@ class Settings:
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)
 
-    def replace(self, **changes: Any) -> "Settings":
+    def replace(self, **changes: Any) -> Settings:
         return dataclasses.replace(self, **changes)
 
     def __post_init__(self) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import NamedTuple
 
-_WORD = re.compile(r"[A-Za-z0-9\u00C0-\u024F]+(?:['’.][A-Za-z0-9\u00C0-\u024F]+)*|[$€£%]")
+_WORD = re.compile(r"\d+(?:[.,]\d+)+|[A-Za-z0-9\u00C0-\u024F]+(?:['’.][A-Za-z0-9\u00C0-\u024F]+)*|[$€£%]")
 
 STOPWORDS = frozenset(
     """a about above after again against all also am an and any are as at be because been before being below

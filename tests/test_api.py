@@ -92,8 +92,12 @@ def test_article_page_highlights_span(client, service):
 def test_article_text_is_escaped(tmp_path, embedder):
     (tmp_path / "src").mkdir()
     (tmp_path / "src" / "xss.txt").write_text(
-        'Headline <img src=x onerror=alert(1)>\n\nThe mayor <script>alert("x")</script> Jane Doe said the bridge will reopen.')
-    qa = QAService(Settings(index_dir=tmp_path / "index", seeds_dir=tmp_path / "src", progress=False), embedder=embedder)
+        "Headline <img src=x onerror=alert(1)>\n\n"
+        'The mayor <script>alert("x")</script> Jane Doe said the bridge will reopen.'
+    )
+    qa = QAService(
+        Settings(index_dir=tmp_path / "index", seeds_dir=tmp_path / "src", progress=False), embedder=embedder
+    )
     with TestClient(create_app(qa=qa)) as c:
         page = c.get("/articles/xss").text
         assert "<script>alert" not in page and "&lt;script&gt;alert" in page
@@ -109,6 +113,7 @@ def test_app_builds_seed_index_when_missing(tmp_path, embedder, settings):
 
 
 def test_oversized_body_is_refused(client):
-    r = client.post("/api/ask", content=b'{"question": "' + b"a" * 400_000 + b'"}',
-                    headers={"content-type": "application/json"})
+    r = client.post(
+        "/api/ask", content=b'{"question": "' + b"a" * 400_000 + b'"}', headers={"content-type": "application/json"}
+    )
     assert r.status_code == 413 and "byte limit" in r.json()["detail"]

@@ -27,15 +27,21 @@ def test_markdown_heading_title(tmp_path):
 
 
 def test_html_visible_text_only(tmp_path):
-    page = ("<html><head><title>T</title><script>var x='<p>no</p>';</script></head><body><nav>menu</nav>"
-            "<h1>Real &amp; title</h1><p>First &lt;para&gt;.</p><p>Second para.</p></body></html>")
+    page = (
+        "<html><head><title>T</title><script>var x='<p>no</p>';</script></head><body><nav>menu</nav>"
+        "<h1>Real &amp; title</h1><p>First &lt;para&gt;.</p><p>Second para.</p></body></html>"
+    )
     [a] = load_path(write(tmp_path, "p.html", page), LIMIT)
     assert a.title == "Real & title"
     assert a.text == "First <para>.\n\nSecond para."
 
 
 def test_jsonl_records(tmp_path):
-    lines = [json.dumps({"id": "x/1", "title": "One", "text": "Alpha."}), "", json.dumps({"title": "Two", "text": "Beta."})]
+    lines = [
+        json.dumps({"id": "x/1", "title": "One", "text": "Alpha."}),
+        "",
+        json.dumps({"title": "Two", "text": "Beta."}),
+    ]
     arts = load_path(write(tmp_path, "a.jsonl", "\n".join(lines)), LIMIT)
     assert [(a.id, a.title, a.text) for a in arts] == [("x-1", "One", "Alpha."), ("Two", "Two", "Beta.")]
 

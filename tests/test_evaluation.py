@@ -1,3 +1,5 @@
+import json
+
 import pytest
 
 from qa.evaluation import f1, load_questions, normalize
@@ -11,7 +13,7 @@ def test_normalize_and_f1():
 
 def test_load_questions_sample_and_errors(tmp_path):
     path = tmp_path / "q.jsonl"
-    path.write_text("\n".join('{"question": "q%d", "answers": []}' % i for i in range(10)))
+    path.write_text("\n".join(json.dumps({"question": f"q{i}", "answers": []}) for i in range(10)))
     assert len(load_questions(path)) == 10
     sample = load_questions(path, sample=3, seed=1)
     assert len(sample) == 3 and sample == load_questions(path, sample=3, seed=1)

@@ -6,8 +6,10 @@ from qa import QAService, UnknownArticle
 from qa.articles import ArticleError
 from qa.index import MANIFEST, IndexStateError, read_manifest
 
-EXTRA = "Volcano erupts in Iceland\n\nThe Fagradalsfjall volcano erupted on Tuesday near Reykjavik. " \
-        "Geologist Anna Sigurdardottir said the lava flow was the largest in a decade."
+EXTRA = (
+    "Volcano erupts in Iceland\n\nThe Fagradalsfjall volcano erupted on Tuesday near Reykjavik. "
+    "Geologist Anna Sigurdardottir said the lava flow was the largest in a decade."
+)
 
 
 def test_build_writes_manifest_and_files(fresh_service):

@@ -13,8 +13,9 @@ from .app import create_app
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="qa-web", description="Serve the News QA chat and JSON API.",
-                                     parents=[settings_parser()])
+    parser = argparse.ArgumentParser(
+        prog="qa-web", description="Serve the News QA chat and JSON API.", parents=[settings_parser()]
+    )
     settings = settings_from(parser.parse_args(argv))
     print(f"News QA: open http://{settings.host}:{settings.port}/ once the index is loaded", file=sys.stderr)
     uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="info")

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import os
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import AsyncIterator
 
 from anyio import to_thread
 from litestar import Litestar, Request, Response, get
@@ -34,8 +34,12 @@ def provide_qa(state: State) -> QAService:
 @get("/health", include_in_schema=False, sync_to_thread=False)
 def health(qa: NamedDependency[QAService]) -> dict:
     manifest = qa.manifest()
-    return {"status": "ok" if manifest else "no index", "articles": manifest.articles if manifest else 0,
-            "chunks": manifest.chunks if manifest else 0, "model": qa.settings.model}
+    return {
+        "status": "ok" if manifest else "no index",
+        "articles": manifest.articles if manifest else 0,
+        "chunks": manifest.chunks if manifest else 0,
+        "model": qa.settings.model,
+    }
 
 
 def _error(status: int):
@@ -70,13 +74,21 @@ def create_app(settings: Settings | None = None, qa: QAService | None = None) ->
         yield
 
     return Litestar(
-        route_handlers=[ApiController, PageController, health,
-                        create_static_files_router(path="/static", directories=[HERE / "static"], include_in_schema=False)],
+        route_handlers=[
+            ApiController,
+            PageController,
+            health,
+            create_static_files_router(path="/static", directories=[HERE / "static"], include_in_schema=False),
+        ],
         dependencies={"qa": Provide(provide_qa, sync_to_thread=False)},
         lifespan=[lifespan],
         template_config=TemplateConfig(directory=HERE / "templates", engine=JinjaTemplateEngine),
         openapi_config=OpenAPIConfig(title="News QA", version="0.1.0", path="/schema"),
-        exception_handlers={QuestionError: _error(400), UnknownArticle: _error(404), IndexStateError: _error(503),
-                            ClientException: _client_error},
+        exception_handlers={
+            QuestionError: _error(400),
+            UnknownArticle: _error(404),
+            IndexStateError: _error(503),
+            ClientException: _client_error,
+        },
         request_max_body_size=MAX_BODY_BYTES,
     )

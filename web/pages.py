@@ -22,11 +22,20 @@ class PageController(Controller):
     include_in_schema = False
 
     @get("/", sync_to_thread=True)
-    def chat(self, qa: NamedDependency[QAService], q: FromQuery[str | None] = None, h: FromQuery[list[str] | None] = None) -> Template:
+    def chat(
+        self, qa: NamedDependency[QAService], q: FromQuery[str | None] = None, h: FromQuery[list[str] | None] = None
+    ) -> Template:
         """The chat; `?q=` answers on the server, for browsers without JavaScript."""
         history = (h or [])[-qa.settings.max_history :]
-        context = {"question": q or "", "history": history, "result": None, "error": None, "highlight": highlight,
-                   "max_chars": qa.settings.max_question_chars, "articles": qa.articles()}
+        context = {
+            "question": q or "",
+            "history": history,
+            "result": None,
+            "error": None,
+            "highlight": highlight,
+            "max_chars": qa.settings.max_question_chars,
+            "articles": qa.articles(),
+        }
         if q is not None:
             try:
                 context["result"] = to_response(qa.ask(q, history=history))
@@ -35,8 +44,13 @@ class PageController(Controller):
         return Template("chat.html", context=context, status_code=400 if context["error"] else 200)
 
     @get("/articles/{article_id:str}", sync_to_thread=True)
-    def article(self, article_id: FromPath[str], qa: NamedDependency[QAService], start: FromQuery[int | None] = None,
-                end: FromQuery[int | None] = None) -> Template:
+    def article(
+        self,
+        article_id: FromPath[str],
+        qa: NamedDependency[QAService],
+        start: FromQuery[int | None] = None,
+        end: FromQuery[int | None] = None,
+    ) -> Template:
         try:
             article = qa.article(article_id)
         except UnknownArticle:
