@@ -105,3 +105,32 @@ def test_missing_index_says_how_to_build(fresh_service):
         fresh_service.ask("anything?")
     with pytest.raises(IndexStateError):
         fresh_service.stats()
+
+
+def test_questions_keep_working_while_the_index_changes(fresh_service, tmp_path, embedder):
+    import threading
+
+    fresh_service.build()
+    reader = QAService(fresh_service.settings, embedder=embedder)
+    errors, done = [], threading.Event()
+
+    def ask_until_done():
+        while not done.is_set():
+            try:
+                reader.ask("who threatened sanctions?")
+            except Exception as exc:  # any failure while writes happen is a bug
+                errors.append(exc)
+
+    thread = threading.Thread(target=ask_until_done)
+    thread.start()
+    path = tmp_path / "volcano.txt"
+    try:
+        for day in ("Monday", "Tuesday", "Wednesday"):
+            path.write_text(EXTRA.replace("Tuesday", day))
+            fresh_service.add(path)
+        fresh_service.remove("volcano")
+    finally:
+        done.set()
+        thread.join()
+    assert errors == []
+    assert [a.id for a in reader.articles()] == ["russia-sanctions-syria"]
