@@ -17,8 +17,8 @@ from .tokens import terms
 
 MAX_SENTENCES = 60
 STRONG_MENTION = 0.8  # a mention scoring at least this fraction of the best may be shown instead ("Boris Johnson")
-SENTENCE_MARGIN = 0.12
-CANDIDATE_WEIGHT = 0.4  # answer score = sentence score * (1 - CANDIDATE_WEIGHT + CANDIDATE_WEIGHT * span score)  # answers are looked for in sentences scoring within this of the best one
+SENTENCE_MARGIN = 0.12  # answers are looked for in sentences scoring within this of the best one
+CANDIDATE_WEIGHT = 0.4  # answer score = sentence score * (1 - CANDIDATE_WEIGHT + CANDIDATE_WEIGHT * span score)
 DENSE_WEIGHT = 0.5  # sentence score = DENSE_WEIGHT * cosine + (1 - DENSE_WEIGHT) * idf-weighted word overlap
 
 
@@ -127,7 +127,8 @@ class Reader:
                     f"sentence:{sent.article_id}:{sent.span.start}",
                 )
             ]
-        return [(self._answer(sent, c.start, c.end, sent.score * (1 - CANDIDATE_WEIGHT + CANDIDATE_WEIGHT * c.score)), c.key) for c in found]
+        scale = [1 - CANDIDATE_WEIGHT + CANDIDATE_WEIGHT * c.score for c in found]
+        return [(self._answer(sent, c.start, c.end, sent.score * w), c.key) for c, w in zip(found, scale, strict=True)]
 
     def _answer(self, sent: ScoredSentence, start: int, end: int, score: float) -> Answer:
         article = self.snapshot.articles[sent.article_id]
