@@ -13,6 +13,7 @@ index: $(VENV)/.installed
 	$(BIN)/qa index build
 
 test: $(VENV)/.installed-test chromium
+	$(BIN)/ruff check qa web tests benchmarks
 	$(BIN)/python -m pytest -q
 
 $(VENV)/.installed: pyproject.toml
@@ -22,7 +23,7 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/pip install -q -e .
 	touch $@
 
-$(VENV)/.installed-test: $(VENV)/.installed
+$(VENV)/.installed-test: $(VENV)/.installed pyproject.toml
 	$(BIN)/pip install -q -e '.[test]'
 	touch $@
 
