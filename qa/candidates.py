@@ -93,6 +93,8 @@ class _Sentence:
             return True
         if i + 1 < len(self.toks) and _is_cap(self.toks[i + 1]) and _joined(self.text, self.toks[i], self.toks[i + 1]):
             return False
+        if _VERB_LIKE.search(w):  # "Speaking after ...", "Asked about ..."
+            return True
         return re.search(rf"(?<![.!?\"'])\s{re.escape(w)}\b", self.text) is not None
 
     def word(self, i: int) -> str:
@@ -136,7 +138,8 @@ def _cap_runs(s: _Sentence) -> list[tuple[int, int]]:
     out = []
     for a, b in s.runs(keep, 8):
         titles = [i for i in range(a, b) if s.word(i) in HONORIFICS | ROLES]
-        a = titles[-1] + 1 if titles else a  # "Foreign Secretary Boris Johnson" -> "Boris Johnson"
+        if titles:  # "Foreign Secretary Boris Johnson" -> "Boris Johnson"
+            a = titles[-1] + (3 if s.word(titles[-1] + 1) == "of" and titles[-1] + 2 < b else 1)  # "Secretary of State"
         while a < b and s.word(a) in CONNECTORS:
             a += 1
         if s.word(b) not in HONORIFICS | ROLES:

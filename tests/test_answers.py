@@ -92,3 +92,14 @@ def test_answers_whose_offsets_do_not_match_are_refused(service):
     outside = dataclasses.replace(good, citation=dataclasses.replace(good.citation, sentence_end=good.citation.start))
     assert reader.verified(good)
     assert not reader.verified(shifted) and not reader.verified(outside)
+
+
+def test_names_lose_titles_and_sentence_initial_words():
+    from qa.candidates import candidates
+    from qa.chunking import Span
+
+    text = "Speaking in Rome, US Secretary of State Rex Tillerson met Foreign Secretary Boris Johnson."
+    spans = candidates(text, Span(0, len(text)), analyse("Who met them?"), lambda t: 1.0)
+    found = {text[c.start : c.end] for c in spans}
+    assert {"Rex Tillerson", "Boris Johnson"} <= found
+    assert not any(f.split()[0] in ("Speaking", "State", "US", "Secretary", "Foreign") for f in found)
