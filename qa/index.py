@@ -35,6 +35,10 @@ CREATE INDEX IF NOT EXISTS chunks_article ON chunks(article_id);
 class IndexStateError(RuntimeError):
     """The index is missing, unreadable or was built with other settings."""
 
+    @classmethod
+    def missing(cls, index_dir: Path) -> IndexStateError:
+        return cls(f"no index in {index_dir}; build one with `qa index build`")
+
 
 @dataclass(frozen=True)
 class Manifest:
@@ -84,7 +88,7 @@ class Snapshot:
     def __init__(self, index_dir: Path):
         self.manifest = read_manifest(index_dir)
         if self.manifest is None:
-            raise IndexStateError(f"no index in {index_dir}; build one with `qa index build`")
+            raise IndexStateError.missing(index_dir)
         try:
             self.vectors = faiss.read_index(str(Path(index_dir) / self.manifest.vectors_file))
             db = sqlite3.connect(f"file:{Path(index_dir) / self.manifest.metadata_file}?mode=ro", uri=True)

@@ -118,7 +118,7 @@ class QAService:
     def stats(self) -> dict:
         manifest = self.manifest()
         if manifest is None:
-            raise IndexStateError(f"no index in {self.settings.index_dir}; build one with `qa index build`")
+            raise IndexStateError.missing(self.settings.index_dir)
         files = [p for p in Path(self.settings.index_dir).iterdir() if p.is_file()]
         return {
             "index_dir": str(self.settings.index_dir),
@@ -185,7 +185,7 @@ class QAService:
         try:
             st = (Path(self.settings.index_dir) / MANIFEST).stat()
         except FileNotFoundError:
-            raise IndexStateError(f"no index in {self.settings.index_dir}; build one with `qa index build`") from None
+            raise IndexStateError.missing(self.settings.index_dir) from None
         stamp = (st.st_ino, st.st_mtime_ns)  # os.replace gives the manifest a new inode on every commit
         loaded = self._loaded
         if loaded and loaded.stamp == stamp:
