@@ -1,47 +1,79 @@
-"""Calibrate `min_score` (abstention): best-sentence scores of SQuAD questions on their own articles
-(answerable) and on the seed index (off-topic, must abstain); prints the threshold with the best accuracy.
+"""Calibrate the reader's answer probability and choose the abstention threshold, on the first half of
+SQuAD 2.0 dev (answerable and on-topic unanswerable questions, open retrieval over all 35 articles).
 
-    python benchmarks/calibrate.py [--sample 500] [--seed 1]
+    .venv/bin/python -m benchmarks.calibrate [--sample 1500] [--seed 0]
 
-Needs the SQuAD eval index (`qa eval ... --docs .../docs.jsonl` builds it in index/eval) and the seed index.
+Writes calibration.json beside the reader weights (models/reader by default) and prints the `min_probability`
+with the best SQuAD-2.0 overall F1 (an abstention on an unanswerable question scores 1).
 """
 
 from __future__ import annotations
 
 import argparse
-import os
-from pathlib import Path
+import time
 
 import numpy as np
 
-from qa import QAService, Settings
+from benchmarks.squad import V2_DEV, service, v2_halves
+from qa.calibration import Calibrator, expected_calibration_error
 from qa.evaluation import load_questions
+from qa.inference import reader_path
+from qa.metrics import exact, f1
 
-SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "eval"
+TOP = 5  # candidates per question the fit sees (the ones that could be shown)
 
 
 def main() -> None:
-    p = argparse.ArgumentParser()
-    p.add_argument("--questions", type=Path, default=SHARED / "squad_v1.1_dev" / "qa.jsonl")
-    p.add_argument("--sample", type=int, default=500)
-    p.add_argument("--seed", type=int, default=1)
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--sample", type=int, default=1500)
+    p.add_argument("--seed", type=int, default=0)
     args = p.parse_args()
-    settings = Settings.from_env(os.environ, min_score=0.0, progress=False)
-    squad = QAService(settings.replace(index_dir=settings.index_dir / "eval"))
-    seed = QAService(settings, embedder=squad.embedder)
-    rows = load_questions(args.questions, args.sample, args.seed)
-    seed_rows = load_questions(SHARED / "seed_questions.jsonl")
-    answerable = [squad.ask(r["question"]).confidence for r in rows]
-    answerable += [seed.ask(r["question"]).confidence for r in seed_rows if r["answers"]]
-    off_topic = [seed.ask(r["question"]).confidence for r in rows]
-    off_topic += [seed.ask(r["question"]).confidence for r in seed_rows if not r["answers"]]
-    pos, neg = np.array(answerable), np.array(off_topic)
-    best = max(np.arange(0.05, 0.6, 0.005), key=lambda t: ((pos >= t).mean() + (neg < t).mean()) / 2)
-    print(f"answerable: n={len(pos)} p5={np.percentile(pos, 5):.3f} p50={np.median(pos):.3f}")
-    print(f"off-topic:  n={len(neg)} p50={np.median(neg):.3f} p95={np.percentile(neg, 95):.3f} max={neg.max():.3f}")
-    print(
-        f"best min_score={best:.3f}: answers {100 * (pos >= best).mean():.1f}% of answerable, "
-        f"abstains on {100 * (neg < best).mean():.1f}% of off-topic"
+    first, _ = v2_halves()
+    qa = service("squad-v2", V2_DEV / "docs.jsonl")
+    rows = load_questions(first, args.sample, args.seed)
+    answerer = qa.current().answerer
+    evidence, correct, per_question = [], [], []
+    started = time.perf_counter()
+    for n, row in enumerate(rows, 1):
+        candidates = answerer.candidates(row["question"], qa.passages(row["question"]))[:TOP]
+        texts = [qa.article(c.passage.chunk.article_id).text[c.start : c.end] for c in candidates]
+        evidence += [c.evidence for c in candidates]
+        correct += [exact(t, row["answers"]) for t in texts]
+        per_question.append((row["answers"], candidates, texts))
+        if n % 250 == 0:
+            print(f"{n}/{len(rows)} questions read ({time.perf_counter() - started:.0f}s)", flush=True)
+    calibrator = Calibrator.fit(
+        evidence, correct, data="SQuAD 2.0 dev, first half (articles 1-18)", questions=len(rows), seed=args.seed
+    )
+    tops = [(gold, *_best(calibrator, c, t)) for gold, c, t in per_question]  # what the service would show first
+    best = choose_threshold(tops)
+    calibrator.meta["min_probability"] = best
+    path = calibrator.save(reader_path(qa.settings.reader))
+    answered = [(p, exact(text, gold)) for gold, p, text in tops if text]
+    print(f"fitted on {len(evidence)} candidates of {len(rows)} questions; wrote {path}")
+    print(f"ECE of the top answer on the fitting half: {expected_calibration_error(*zip(*answered, strict=True))}")
+    print(f"best min_probability: {best} (set QA_MIN_PROBABILITY or the default in qa/settings.py)")
+
+
+def choose_threshold(tops: list[tuple[list[str], float, str]]) -> float:
+    """The abstention threshold with the best SQuAD-2.0 overall F1 over (gold, probability, text) of each
+    question's first answer."""
+    scored = [(p, max((f1(text, g) for g in gold), default=0.0), not gold) for gold, p, text in tops]
+    best, best_f1 = 0.0, -1.0
+    for t in np.round(np.arange(0.02, 0.9, 0.02), 2):
+        total = sum((f if p >= t else 0.0) if not unanswerable else float(p < t) for p, f, unanswerable in scored)
+        if total / len(scored) > best_f1:
+            best, best_f1 = float(t), total / len(scored)
+    print(f"overall F1 at the best threshold on the fitting half: {best_f1:.4f}")
+    return best
+
+
+def _best(calibrator: Calibrator, candidates: list, texts: list[str]) -> tuple[float, str]:
+    """The probability and text of the candidate the calibrated service would show first (0, "" if none)."""
+    return max(
+        ((calibrator(c.evidence), t) for c, t in zip(candidates, texts, strict=True)),
+        key=lambda x: x[0],
+        default=(0.0, ""),
     )
 
 

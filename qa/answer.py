@@ -1,25 +1,19 @@
-"""Extractive answers: best sentences of the retrieved passages, the answer span inside them, and citations."""
+"""Extractive answers: the reader's spans in the retrieved passages, merged, calibrated, cited and verified."""
 
 from __future__ import annotations
 
-import dataclasses
-from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 
-import numpy as np
-
-from .candidates import candidates
-from .chunking import Span, split_sentences
+from .calibration import Evidence
+from .chunking import split_sentences
 from .index import Snapshot
-from .question import AnswerType, Question
+from .metrics import normalize
+from .reader import SpanReader
 from .retrieval import Passage
-from .tokens import terms
 
-MAX_SENTENCES = 60
-STRONG_MENTION = 0.8  # a mention scoring at least this fraction of the best may be shown instead ("Boris Johnson")
-SENTENCE_MARGIN = 0.12  # answers are looked for in sentences scoring within this of the best one
-CANDIDATE_WEIGHT = 0.4  # answer score = sentence score * (1 - CANDIDATE_WEIGHT + CANDIDATE_WEIGHT * span score)
-DENSE_WEIGHT = 0.5  # sentence score = DENSE_WEIGHT * cosine + (1 - DENSE_WEIGHT) * idf-weighted word overlap
+SPANS_PER_WINDOW = 3
+_TRAILING = ",;:–—-"
+_PAIRS = {"(": ")", "[": "]", '"': '"', "“": "”", "‘": "’"}
 
 
 @dataclass(frozen=True)
@@ -35,111 +29,114 @@ class Citation:
 @dataclass(frozen=True)
 class Answer:
     text: str
-    score: float
+    score: float  # reader: calibrated probability that the answer is right; rules: a 0-1 match score
     sentence: str
     citation: Citation
 
 
 @dataclass(frozen=True)
-class ScoredSentence:
-    article_id: str
-    span: Span
-    score: float
+class Candidate:
+    """One distinct answer the reader proposes, before the thresholds: where it is and why we believe it."""
+
+    passage: Passage
+    start: int  # article offsets
+    end: int
+    evidence: Evidence
+    probability: float
 
 
-class Reader:
-    """Turns retrieved passages into verified extractive answers, or none (abstention)."""
+class Answerer:
+    """Turns retrieved passages into verified, calibrated extractive answers, or none (abstention)."""
 
-    def __init__(
-        self,
-        snapshot: Snapshot,
-        encode: Callable[[Sequence[Hashable], Sequence[str]], np.ndarray],
-        idf: Callable[[str], float],
-        min_score: float,
-        answer_ratio: float,
-    ):
-        self.snapshot, self.encode, self.idf = snapshot, encode, idf
-        self.min_score, self.answer_ratio = min_score, answer_ratio
+    def __init__(self, snapshot: Snapshot, reader: SpanReader):
+        self.snapshot, self.reader = snapshot, reader
 
-    def sentences(
-        self, question: Question, question_vector: np.ndarray, passages: list[Passage]
-    ) -> list[ScoredSentence]:
-        """Distinct sentences of the passages, best first, scored by meaning and word overlap."""
-        seen: dict[tuple[str, int], Span] = {}
-        for p in passages:
-            text = self.snapshot.articles[p.chunk.article_id].text
-            for span in split_sentences(text, p.chunk.start, p.chunk.end):
-                seen.setdefault((p.chunk.article_id, span.start), span)
-        keys = list(seen)[:MAX_SENTENCES]
-        if not keys:
+    def candidates(self, question: str, passages: list[Passage]) -> list[Candidate]:
+        """Distinct answers in the passages, most probable first: mentions with the same normalised text are
+        merged, and a span overlapping a stronger one in the same article (a part or an extension) is dropped."""
+        found = self.reader.read(question, [p.text for p in passages], top=SPANS_PER_WINDOW)
+        if not found:
             return []
-        texts = [self.snapshot.articles[a].text[seen[(a, s)].start : seen[(a, s)].end] for a, s in keys]
-        dense = self.encode(keys, texts) @ question_vector
-        weights = {t: self.idf(t) for t in question.terms}
-        total = sum(weights.values()) or 1.0
+        groups: dict[str, list] = {}
+        taken: list[tuple[str, int, int]] = []  # article spans of the groups' first mentions
+        for f in found:  # best logit first, so a group's first mention is its strongest
+            passage = passages[f.context]
+            start, end = _tidy(passage.text, f.start, f.end)
+            key = normalize(passage.text[start:end])
+            article, at = passage.chunk.article_id, passage.chunk.start
+            if key in groups:
+                groups[key].append((f, passage, start, end))
+            elif key and not any(a == article and s < at + end and at + start < e for a, s, e in taken):
+                groups[key] = [(f, passage, start, end)]
+                taken.append((article, at + start, at + end))
         out = []
-        for (article_id, start), text, cos in zip(keys, texts, dense, strict=True):
-            overlap = sum(weights[t] for t in set(terms(text)) & weights.keys()) / total
-            score = DENSE_WEIGHT * float(cos) + (1 - DENSE_WEIGHT) * overlap
-            out.append(ScoredSentence(article_id, seen[(article_id, start)], score))
-        return sorted(out, key=lambda s: -s.score)
+        for mentions in groups.values():
+            f, passage, start, end = mentions[0]
+            evidence = Evidence(
+                margin=f.logit - f.null_logit,
+                prob=f.prob,
+                rank=f.context,
+                support=len({m[0].context for m in mentions}),
+                gap=found[0].logit - f.logit,
+            )
+            at = passage.chunk.start
+            out.append(Candidate(passage, at + start, at + end, evidence, self.reader.calibrator(evidence)))
+        return sorted(out, key=lambda c: -c.probability)
 
     def answers(
-        self, question: Question, question_vector: np.ndarray, passages: list[Passage], limit: int
+        self, question: str, passages: list[Passage], limit: int, min_probability: float, extra_probability: float
     ) -> tuple[list[Answer], float]:
-        """Up to `limit` distinct answers (none = abstain) and the best sentence's score."""
-        ranked = self.sentences(question, question_vector, passages)
-        confidence = ranked[0].score if ranked else 0.0
-        if confidence < self.min_score:
-            return [], confidence
-        floor = max(self.min_score, ranked[0].score - SENTENCE_MARGIN)
-        pool = [s for s in ranked if s.score >= floor][:8]
-        groups: dict[str, list[Answer]] = {}  # mentions of one answer across sentences
-        for sent in pool:
-            for answer, key in self._extract(question, sent):
-                groups.setdefault(key, []).append(answer)
-        ranked_answers = sorted((_merged(g) for g in groups.values()), key=lambda a: (-a.score, a.citation.start))
-        top = ranked_answers[0].score if ranked_answers else 0.0
-        chosen = [a for a in ranked_answers if a.score >= top * self.answer_ratio and self.verified(a)]
-        return chosen[:limit], confidence
+        """The best answer if its probability reaches `min_probability`, then others reaching `extra_probability`;
+        also the best candidate's probability (the confidence, reported even when abstaining)."""
+        ranked = self.candidates(question, passages)
+        confidence = ranked[0].probability if ranked else 0.0
+        chosen: list[Answer] = []
+        for c in ranked:
+            floor = extra_probability if chosen else min_probability
+            if len(chosen) >= limit or c.probability < floor:
+                break
+            answer = self._answer(c)
+            if verified(self.snapshot, answer):
+                chosen.append(answer)
+        return chosen, confidence
 
-    def verified(self, answer: Answer) -> bool:
-        """The citation really points at the answer text, inside the quoted sentence."""
-        c = answer.citation
-        text = self.snapshot.articles[c.article_id].text
-        return (
-            bool(answer.text.strip())
-            and text[c.start : c.end] == answer.text
-            and text[c.sentence_start : c.sentence_end] == answer.sentence
-            and c.sentence_start <= c.start < c.end <= c.sentence_end
-        )
-
-    def _extract(self, question: Question, sent: ScoredSentence) -> list[tuple[Answer, str]]:
-        """The answer spans in one sentence (the sentence itself when no span of the right type is there)."""
-        article = self.snapshot.articles[sent.article_id]
-        found = []
-        if question.type is not AnswerType.SENTENCE:
-            found = sorted(candidates(article.text, sent.span, question, self.idf), key=lambda c: -c.score)[:2]
-        if not found:
-            return [
-                (
-                    self._answer(sent, sent.span.start, sent.span.end, sent.score),
-                    f"sentence:{sent.article_id}:{sent.span.start}",
-                )
-            ]
-        scale = [1 - CANDIDATE_WEIGHT + CANDIDATE_WEIGHT * c.score for c in found]
-        return [(self._answer(sent, c.start, c.end, sent.score * w), c.key) for c, w in zip(found, scale, strict=True)]
-
-    def _answer(self, sent: ScoredSentence, start: int, end: int, score: float) -> Answer:
-        article = self.snapshot.articles[sent.article_id]
-        text = article.text[start:end]
-        sentence = article.text[sent.span.start : sent.span.end]
-        citation = Citation(article.id, article.title, start, end, sent.span.start, sent.span.end)
-        return Answer(text, round(min(max(score, 0.0), 1.0), 4), sentence, citation)
+    def _answer(self, c: Candidate) -> Answer:
+        chunk = c.passage.chunk
+        article = self.snapshot.articles[chunk.article_id]
+        overlapping = split_sentences(article.text, chunk.start, chunk.end)
+        sentences = [s for s in overlapping if s.start < c.end and s.end > c.start]
+        s_start, s_end = (sentences[0].start, sentences[-1].end) if sentences else (c.start, c.end)
+        citation = Citation(article.id, article.title, c.start, c.end, s_start, s_end)
+        return Answer(article.text[c.start : c.end], round(c.probability, 4), article.text[s_start:s_end], citation)
 
 
-def _merged(mentions: list[Answer]) -> Answer:
-    """One answer for several mentions of it: the fullest mention scoring near the best, with the best score."""
-    best = max(a.score for a in mentions)
-    shown = max((a for a in mentions if a.score >= STRONG_MENTION * best), key=lambda a: (len(a.text), a.score))
-    return dataclasses.replace(shown, score=best)
+def verified(snapshot: Snapshot, answer: Answer) -> bool:
+    """The citation really points at the answer text, inside the quoted sentence."""
+    c = answer.citation
+    text = snapshot.articles[c.article_id].text
+    return (
+        bool(answer.text.strip())
+        and text[c.start : c.end] == answer.text
+        and text[c.sentence_start : c.sentence_end] == answer.sentence
+        and c.sentence_start <= c.start < c.end <= c.sentence_end
+    )
+
+
+def _tidy(text: str, start: int, end: int) -> tuple[int, int]:
+    """Trim whitespace, trailing clause punctuation and unpaired brackets or quotes from a span."""
+    while True:
+        before = (start, end)
+        while start < end and text[start].isspace():
+            start += 1
+        while end > start and (text[end - 1].isspace() or text[end - 1] in _TRAILING):
+            end -= 1
+        span = text[start:end]
+        for left, right in _PAIRS.items():
+            if span[:1] == left and right not in span[1:]:
+                start += 1
+                break
+            if span[-1:] == right and left not in span[:-1]:
+                end -= 1
+                break
+        if (start, end) == before:
+            return start, end

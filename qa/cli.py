@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import os
+import random
 import sys
 from pathlib import Path
 
@@ -12,6 +14,7 @@ from . import settings as settings_module
 from .articles import ArticleError
 from .embedding import ModelError
 from .index import IndexStateError
+from .inference import ReaderError
 from .payload import NO_ANSWER, result_payload
 from .service import QAService, QuestionError, UnknownArticle
 from .settings import Settings
@@ -64,7 +67,33 @@ def _parser() -> argparse.ArgumentParser:
     ev.add_argument("--seed", type=int, default=0, help="random seed for --sample")
     ev.add_argument("-k", type=int, default=5, help="k of recall@k")
     ev.add_argument("--json", action="store_true", help="print the report as JSON")
+    _reader_parsers(sub, common)
     return p
+
+
+def _reader_parsers(sub, common: argparse.ArgumentParser) -> None:
+    from .training import TrainConfig
+
+    reader = sub.add_parser("reader", help="train, export and evaluate the extractive reader", parents=[common])
+    actions = reader.add_subparsers(dest="action", required=True)
+    train = actions.add_parser("train", help="train or resume a reader checkpoint (time-boxed)")
+    for f in dataclasses.fields(TrainConfig):
+        flag, help = "--" + f.name.replace("_", "-"), f.metadata["help"]
+        if f.type == "bool":
+            train.add_argument(flag, action=argparse.BooleanOptionalAction, default=f.default, help=help)
+        elif f.default is None and f.name in ("data", "out"):
+            train.add_argument(flag, required=True, help=help)
+        else:
+            kind = {"int": int, "float": float}.get(str(f.type), str)
+            train.add_argument(flag, type=kind, default=f.default, help=f"{help} (default: {f.default})")
+    export = actions.add_parser("export", help="write a checkpoint's weights (fp16) for shipping", parents=[common])
+    export.add_argument("checkpoint", type=Path)
+    export.add_argument("--out", type=Path, required=True)
+    export.add_argument("--dtype", default="float16", choices=["float16", "bfloat16", "float32"])
+    ev = actions.add_parser("eval", help="EM / F1 of the reader given each question's gold paragraph", parents=[common])
+    ev.add_argument("dev", type=Path, help="directory with paragraphs.jsonl and qa.jsonl")
+    ev.add_argument("--sample", type=int, default=1000)
+    ev.add_argument("--seed", type=int, default=0)
 
 
 def settings_from(args: argparse.Namespace) -> Settings:
@@ -77,7 +106,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         service = QAService(settings_from(args))
         return _run(service, args)
-    except (ArticleError, IndexStateError, ModelError, QuestionError, UnknownArticle, ValueError) as exc:
+    except (ArticleError, IndexStateError, ModelError, QuestionError, ReaderError, UnknownArticle, ValueError) as exc:
         print(f"qa: error: {exc}", file=sys.stderr)
         return 2
 
@@ -95,6 +124,8 @@ def _run(service: QAService, args: argparse.Namespace) -> int:
             report = service.remove(args.article_id)
         print(_describe(report))
         return 0
+    if args.command == "reader":
+        return _reader(service, args)
     if args.command == "ask":
         result = service.ask(args.question, args.k)
         if args.json:
@@ -106,6 +137,25 @@ def _run(service: QAService, args: argparse.Namespace) -> int:
 
     report = evaluate(service, args.questions, docs=args.docs, sample=args.sample, seed=args.seed, k=args.k)
     print(json.dumps(report, indent=2) if args.json else format_report(report))
+    return 0
+
+
+def _reader(service: QAService, args: argparse.Namespace) -> int:
+    from . import training
+
+    if args.action == "train":
+        names = [f.name for f in dataclasses.fields(training.TrainConfig)]
+        config = training.TrainConfig(**{n: getattr(args, n) for n in names})
+        training.train(config, log=lambda line: print(line, flush=True))
+    elif args.action == "export":
+        print(f"wrote {training.export(args.checkpoint, args.out, args.dtype)}")
+    else:
+        from .evaluation import reader_scores
+        from .squad import read_dev
+
+        rows = read_dev(args.dev)
+        rows = random.Random(args.seed).sample(rows, min(args.sample, len(rows)))
+        print(json.dumps(reader_scores(service.reader, rows), indent=2))
     return 0
 
 

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import json
 import random
-import re
-import string
 import time
 from collections import Counter
 from pathlib import Path
@@ -13,24 +11,11 @@ from pathlib import Path
 import numpy as np
 
 from .articles import make_id
+from .calibration import expected_calibration_error, reliability
+from .metrics import exact, f1, normalize
+from .reader import SpanReader
 from .service import QAService
-
-_ARTICLES = re.compile(r"\b(a|an|the)\b")
-
-
-def normalize(text: str) -> str:
-    """SQuAD answer normalisation: lower case, no punctuation, articles or extra spaces."""
-    text = "".join(ch for ch in text.lower() if ch not in string.punctuation)
-    return " ".join(_ARTICLES.sub(" ", text).split())
-
-
-def f1(prediction: str, gold: str) -> float:
-    pred, ref = normalize(prediction).split(), normalize(gold).split()
-    common = sum((Counter(pred) & Counter(ref)).values())
-    if not common:
-        return 0.0
-    precision, recall = common / len(pred), common / len(ref)
-    return 2 * precision * recall / (precision + recall)
+from .squad import Example
 
 
 def load_questions(path: Path, sample: int | None = None, seed: int = 0) -> list[dict]:
@@ -60,8 +45,9 @@ def evaluate(
     """Ask every question; with `docs`, first index them (incrementally) into `<index_dir>/eval`."""
     build = None
     if docs is not None:
-        index_dir = service.settings.index_dir
-        service = QAService(service.settings.replace(index_dir=index_dir / "eval"), embedder=service.embedder)
+        eval_settings = service.settings.replace(index_dir=service.settings.index_dir / "eval")
+        reader = service.reader if service.settings.answerer == "reader" else None
+        service = QAService(eval_settings, embedder=service.embedder, reader=reader)
         report = service.add(docs)
         build = {
             "index_dir": str(service.settings.index_dir),
@@ -71,14 +57,20 @@ def evaluate(
         }
     rows = load_questions(questions, sample, seed)
     service.current()  # load before timing
+    reader = service.reader if service.settings.answerer == "reader" else None
+    windows_before, reader_before = (reader.windows_read, reader.seconds) if reader else (0, 0.0)
     counts = Counter()
     em = f1s = em_any = recall = doc_recall = 0.0
-    latencies = []
+    latencies, shown, right = [], [], []
     for row in rows:
         started = time.perf_counter()
         result = service.ask(row["question"], k=k)
         latencies.append(time.perf_counter() - started)
         gold = row["answers"]
+        for a in result.answers:  # every shown answer, for the reliability table
+            shown.append(a.score)
+            right.append(exact(a.text, gold))
+        counts["wrong_extra_answers"] += sum(not exact(a.text, gold) for a in result.answers[1:])
         if not gold:
             counts["unanswerable"] += 1
             counts["abstain_correct"] += result.abstained
@@ -87,20 +79,21 @@ def evaluate(
         counts["abstain_correct"] += not result.abstained
         counts["false_abstain"] += result.abstained
         top = result.answers[0].text if result.answers else ""
-        em += max(normalize(top) == normalize(g) for g in gold)
+        em += exact(top, gold)
         f1s += max(f1(top, g) for g in gold)
-        em_any += any(normalize(a.text) == normalize(g) for a in result.answers for g in gold)
+        em_any += any(exact(a.text, gold) for a in result.answers)
         passages = " ".join(normalize(p.text) for p in result.passages[:k])
         recall += any(normalize(g) in passages for g in gold)
         if row.get("doc_id"):
             counts["with_doc"] += 1
             doc_recall += make_id(row["doc_id"]) in {p.chunk.article_id for p in result.passages[:k]}
-    n, answerable = len(rows), counts["answerable"]
+    n, answerable, unanswerable = len(rows), counts["answerable"], counts["unanswerable"]
     ms = np.array(latencies) * 1000 if latencies else np.zeros(1)
+    windows = reader.windows_read - windows_before if reader else 0
     return {
         "questions": n,
         "answerable": answerable,
-        "unanswerable": counts["unanswerable"],
+        "unanswerable": unanswerable,
         "exact_match": _ratio(em, answerable),
         "f1": _ratio(f1s, answerable),
         "exact_match_any_answer": _ratio(em_any, answerable),
@@ -108,9 +101,35 @@ def evaluate(
         f"article_recall@{k}": _ratio(doc_recall, counts["with_doc"]) if counts["with_doc"] else None,
         "abstention_accuracy": _ratio(counts["abstain_correct"], n),
         "false_abstention_rate": _ratio(counts["false_abstain"], answerable),
+        "no_answer_accuracy": _ratio(counts["abstain_correct"] - answerable + counts["false_abstain"], unanswerable),
+        "overall_f1": _ratio(f1s + counts["abstain_correct"] - answerable + counts["false_abstain"], n),
+        "answers_shown": len(shown),
+        "wrong_extra_answers": counts["wrong_extra_answers"],
+        "expected_calibration_error": expected_calibration_error(shown, right),
         "latency_ms_p50": round(float(np.percentile(ms, 50)), 1),
         "latency_ms_p95": round(float(np.percentile(ms, 95)), 1),
+        "reader_windows_per_question": _ratio(windows, n) if reader else None,
+        "reader_ms_per_window": _ratio(1000 * (reader.seconds - reader_before), windows) if reader else None,
+        "reliability": reliability(shown, right),
         "build": build,
+    }
+
+
+def reader_scores(reader: SpanReader, examples: list[Example]) -> dict:
+    """EM / F1 (in %) of the top span of each question, read from its gold context."""
+    em = f1s = 0.0
+    started = time.perf_counter()
+    for e in examples:
+        found = reader.read(e.question, [e.context], top=1)
+        text = e.context[found[0].start : found[0].end] if found else ""
+        em += max(normalize(text) == normalize(g) for g in e.answers)
+        f1s += max(f1(text, g) for g in e.answers)
+    n = max(len(examples), 1)
+    return {
+        "questions": len(examples),
+        "exact_match": round(100 * em / n, 2),
+        "f1": round(100 * f1s / n, 2),
+        "seconds": round(time.perf_counter() - started, 1),
     }
 
 
@@ -126,6 +145,10 @@ def format_report(report: dict) -> str:
                 f"build: {value['chunks_embedded']} chunks in {value['seconds']}s "
                 f"({value['chunks_per_second']} chunks/s) into {value['index_dir']}"
             )
+        elif key == "reliability":
+            lines.append("reliability of shown answers (predicted probability vs exact-match accuracy):")
+            lines.append("  bin       count  predicted  accuracy")
+            lines += [f"  {r['bin']}  {r['count']:>6}  {r['predicted']:>9}  {r['accuracy']:>8}" for r in value]
         elif key != "build":
             lines.append(f"{key}: {'n/a' if value is None else value}")
     return "\n".join(lines)

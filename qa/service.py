@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from collections.abc import Iterable, Sequence
@@ -11,13 +12,17 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
-from .answer import Answer, Reader
+from .answer import Answer, Answerer
 from .articles import Article, ArticleError, load_path
+from .calibration import Calibrator
 from .chunking import chunk_spans
 from .embedding import CachedEncoder, Embedder
 from .index import MANIFEST, IndexStateError, Manifest, Snapshot, read_manifest, writing
+from .inference import open_runner, reader_path
 from .question import analyse
+from .reader import SpanReader
 from .retrieval import Passage, Retriever, passage_text
+from .rules import RuleAnswerer
 from .settings import Settings
 
 ENCODE_BATCH = 256
@@ -53,7 +58,7 @@ class Result:
     question: str
     answers: list[Answer]
     passages: list[Passage]
-    confidence: float  # score of the best sentence; below settings.min_score the service abstains
+    confidence: float  # reader: calibrated probability of the best candidate; rules: the best sentence's score
 
     @property
     def abstained(self) -> bool:
@@ -61,22 +66,25 @@ class Result:
 
 
 class _Loaded:
-    """A snapshot with its retriever and reader, built together."""
+    """A snapshot with its retriever and answerer (the trained reader, or the rules), built together."""
 
-    def __init__(self, snapshot: Snapshot, settings: Settings, embedder: Embedder, stamp: tuple[int, int]):
+    def __init__(self, snapshot: Snapshot, service: QAService, stamp: tuple[int, int]):
+        s = service.settings
         self.snapshot, self.stamp = snapshot, stamp
-        self.retriever = Retriever(snapshot, settings.candidates, settings.rrf_k)
-        bm25 = self.retriever.bm25
-        sentence_vectors = CachedEncoder(embedder.encode, settings.sentence_cache)
-        self.reader = Reader(snapshot, sentence_vectors, bm25.idf, settings.min_score, settings.answer_ratio)
+        self.retriever = Retriever(snapshot, s.candidates, s.rrf_k)
+        if s.answerer == "reader":
+            self.answerer = Answerer(snapshot, service.reader)
+        else:
+            sentences = CachedEncoder(service.embedder.encode, s.sentence_cache)
+            self.answerer = RuleAnswerer(snapshot, sentences, self.retriever.bm25.idf, s.min_score, s.answer_ratio)
 
 
 class QAService:
     """Indexes articles and answers questions over them; safe to share between threads."""
 
-    def __init__(self, settings: Settings, embedder: Embedder | None = None):
+    def __init__(self, settings: Settings, embedder: Embedder | None = None, reader: SpanReader | None = None):
         self.settings = settings
-        self._embedder = embedder
+        self._embedder, self._reader = embedder, reader
         self._loaded: _Loaded | None = None
         self._lock = threading.Lock()
 
@@ -86,6 +94,18 @@ class QAService:
             s = self.settings
             self._embedder = Embedder(s.model, s.device, s.batch_size, s.offline)
         return self._embedder
+
+    @property
+    def reader(self) -> SpanReader:
+        if self._reader is None:
+            s = self.settings
+            path = reader_path(s.reader)
+            threads = s.reader_threads or len(os.sched_getaffinity(0))
+            runner, tokenizer = open_runner(path, s.reader_backend, s.cache_dir, threads, s.offline)
+            self._reader = SpanReader(
+                runner, tokenizer, s.reader_max_length, s.reader_stride, s.max_answer_tokens, Calibrator.load(path)
+            )
+        return self._reader
 
     # --- indexing -------------------------------------------------------------------------------
 
@@ -194,7 +214,7 @@ class QAService:
             if not (self._loaded and self._loaded.stamp == stamp):
                 snapshot = self._read_snapshot()
                 self._check(snapshot.manifest)
-                self._loaded = _Loaded(snapshot, self.settings, self.embedder, stamp)
+                self._loaded = _Loaded(snapshot, self, stamp)
             return self._loaded
 
     def _read_snapshot(self) -> Snapshot:
@@ -228,14 +248,24 @@ class QAService:
         if any(len(h) > s.max_question_chars for h in history):
             raise QuestionError(f"history questions are limited to {s.max_question_chars} characters each")
         loaded = self.current()
-        parsed = analyse(question)
-        query = f"{history[-1]} {question}" if history and parsed.is_follow_up else question
-        query_vector = self.embedder.encode([query])[0]
-        passages = loaded.retriever.search(query, query_vector, max(k, s.passages))
-        if query != question:
-            query_vector = self.embedder.encode([question])[0]
-        answers, confidence = loaded.reader.answers(parsed, query_vector, passages, s.max_answers)
+        passages = self.passages(question, history, max(k, s.passages), loaded)
+        read = passages[: s.passages]
+        if isinstance(loaded.answerer, Answerer):
+            answers, confidence = loaded.answerer.answers(
+                question, read, s.max_answers, s.min_probability, s.extra_probability
+            )
+        else:
+            vector = self.embedder.encode([question])[0]
+            answers, confidence = loaded.answerer.answers(analyse(question), vector, read, s.max_answers)
         return Result(question, answers, passages[:k], confidence)
+
+    def passages(
+        self, question: str, history: Sequence[str] = (), k: int | None = None, loaded: _Loaded | None = None
+    ) -> list[Passage]:
+        """The top `k` passages for `question` (a follow-up is searched with the question before it)."""
+        loaded = loaded or self.current()
+        query = f"{history[-1]} {question}" if history and analyse(question).is_follow_up else question
+        return loaded.retriever.search(query, self.embedder.encode([query])[0], k or self.settings.passages)
 
     def article(self, article_id: str) -> Article:
         try:

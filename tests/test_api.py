@@ -3,7 +3,7 @@
 import pytest
 from litestar.testing import TestClient
 
-from qa import QAService, Settings
+from qa import QAService
 from web.app import create_app
 
 
@@ -89,15 +89,14 @@ def test_article_page_highlights_span(client, service):
     assert bad.status_code == 200 and "<mark" not in bad.text
 
 
-def test_article_text_is_escaped(tmp_path, embedder):
+def test_article_text_is_escaped(tmp_path, embedder, reader, settings):
     (tmp_path / "src").mkdir()
     (tmp_path / "src" / "xss.txt").write_text(
         "Headline <img src=x onerror=alert(1)>\n\n"
         'The mayor <script>alert("x")</script> Jane Doe said the bridge will reopen.'
     )
-    qa = QAService(
-        Settings(index_dir=tmp_path / "index", seeds_dir=tmp_path / "src", progress=False), embedder=embedder
-    )
+    own = settings.replace(index_dir=tmp_path / "index", seeds_dir=tmp_path / "src")
+    qa = QAService(own, embedder=embedder, reader=reader)
     with TestClient(create_app(qa=qa)) as c:
         page = c.get("/articles/xss").text
         assert "<script>alert" not in page and "&lt;script&gt;alert" in page
@@ -106,9 +105,9 @@ def test_article_text_is_escaped(tmp_path, embedder):
         assert "<script>alert" not in chat and "<img src=x" not in chat
 
 
-def test_app_builds_seed_index_when_missing(tmp_path, embedder, settings):
-    fresh = Settings(index_dir=tmp_path / "index", seeds_dir=settings.seeds_dir, progress=False)
-    with TestClient(create_app(qa=QAService(fresh, embedder=embedder))) as c:
+def test_app_builds_seed_index_when_missing(tmp_path, embedder, reader, settings):
+    fresh = settings.replace(index_dir=tmp_path / "index")
+    with TestClient(create_app(qa=QAService(fresh, embedder=embedder, reader=reader))) as c:
         assert c.get("/health").json()["articles"] == 1
 
 

@@ -81,14 +81,14 @@ def test_failure_during_write_keeps_previous_generation(fresh_service, tmp_path,
     assert [a.id for a in fresh_service.articles()] == ["russia-sanctions-syria"]
 
 
-def test_running_service_sees_changes_from_another_process(fresh_service, tmp_path, embedder):
+def test_running_service_sees_changes_from_another_process(fresh_service, tmp_path, embedder, reader):
     fresh_service.build()
-    reader = QAService(fresh_service.settings, embedder=embedder)
-    assert len(reader.articles()) == 1
+    other = QAService(fresh_service.settings, embedder=embedder, reader=reader)
+    assert len(other.articles()) == 1
     path = tmp_path / "volcano.txt"
     path.write_text(EXTRA)
     fresh_service.add(path)
-    assert len(reader.articles()) == 2
+    assert len(other.articles()) == 2
 
 
 def test_index_from_another_model_is_refused(fresh_service):
@@ -107,17 +107,17 @@ def test_missing_index_says_how_to_build(fresh_service):
         fresh_service.stats()
 
 
-def test_questions_keep_working_while_the_index_changes(fresh_service, tmp_path, embedder):
+def test_questions_keep_working_while_the_index_changes(fresh_service, tmp_path, embedder, reader):
     import threading
 
     fresh_service.build()
-    reader = QAService(fresh_service.settings, embedder=embedder)
+    other = QAService(fresh_service.settings, embedder=embedder, reader=reader)
     errors, done = [], threading.Event()
 
     def ask_until_done():
         while not done.is_set():
             try:
-                reader.ask("who threatened sanctions?")
+                other.ask("who threatened sanctions?")
             except Exception as exc:  # any failure while writes happen is a bug
                 errors.append(exc)
 
@@ -133,4 +133,4 @@ def test_questions_keep_working_while_the_index_changes(fresh_service, tmp_path,
         done.set()
         thread.join()
     assert errors == []
-    assert [a.id for a in reader.articles()] == ["russia-sanctions-syria"]
+    assert [a.id for a in other.articles()] == ["russia-sanctions-syria"]

@@ -7,11 +7,11 @@ from qa.settings import Settings
 
 def test_env_then_overrides():
     s = Settings.from_env(
-        {"QA_INDEX_DIR": "/tmp/x", "QA_PASSAGES": "7", "QA_OFFLINE": "no", "QA_MIN_SCORE": "0.5", "OTHER": "1"},
+        {"QA_INDEX_DIR": "/tmp/x", "QA_PASSAGES": "7", "QA_OFFLINE": "no", "QA_MIN_PROBABILITY": "0.5", "OTHER": "1"},
         passages=3,
         model=None,
     )
-    assert s.index_dir == Path("/tmp/x") and s.passages == 3 and s.offline is False and s.min_score == 0.5
+    assert s.index_dir == Path("/tmp/x") and s.passages == 3 and s.offline is False and s.min_probability == 0.5
     assert s.model == Settings().model
 
 

@@ -39,6 +39,8 @@ def health(qa: NamedDependency[QAService]) -> dict:
         "articles": manifest.articles if manifest else 0,
         "chunks": manifest.chunks if manifest else 0,
         "model": qa.settings.model,
+        "reader": qa.settings.reader,
+        "reader_backend": qa.settings.reader_backend,
     }
 
 

@@ -1,0 +1,94 @@
+"""Answer-quality and speed benchmark of the reader: SQuAD v1.1 dev (gold paragraph and open retrieval),
+SQuAD 2.0 dev second half (open), the seed questions and off-topic questions; one table.
+
+    .venv/bin/python -m benchmarks.reader [--sample 1000] [--seed 0] [--out benchmarks/results]
+
+Writes reader.md (a markdown table) and reader.json under --out. Indexes are kept in index/bench/.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import time
+from pathlib import Path
+
+from benchmarks.squad import ROOT, SEED_QUESTIONS, V1_DEV, V2_DEV, require, service, v2_halves
+from qa.evaluation import evaluate, load_questions, reader_scores
+from qa.squad import read_dev
+
+ROWS = [  # (report key, label)
+    ("exact_match", "exact match (top answer)"),
+    ("f1", "F1 (top answer)"),
+    ("exact_match_any_answer", "exact match, any shown answer"),
+    ("recall@5", "recall@5 (gold answer in the 5 passages)"),
+    ("no_answer_accuracy", "abstains on unanswerable"),
+    ("false_abstention_rate", "abstains on answerable"),
+    ("overall_f1", "overall F1 (abstaining on unanswerable = 1)"),
+    ("wrong_extra_answers", "wrong second/third answers shown"),
+    ("expected_calibration_error", "expected calibration error (shown answers)"),
+    ("latency_ms_p50", "latency p50, ms"),
+    ("latency_ms_p95", "latency p95, ms"),
+    ("reader_windows_per_question", "reader windows per question"),
+    ("reader_ms_per_window", "reader ms per window"),
+]
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--sample", type=int, default=1000)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--off-topic", type=int, default=300, help="SQuAD questions asked of the seed article")
+    p.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results")
+    args = p.parse_args()
+    require(V1_DEV / "qa.jsonl", V2_DEV / "qa.jsonl")
+    results: dict[str, dict] = {}
+    started = time.perf_counter()
+
+    seed = service("seed")
+    gold = random.Random(args.seed).sample(read_dev(V1_DEV), args.sample)
+    scores = reader_scores(seed.reader, gold)
+    results["v1.1 gold paragraph"] = {k: scores[k] / 100 for k in ("exact_match", "f1")}
+    _log("gold paragraphs", started)
+    v1 = service("squad-v1.1", V1_DEV / "docs.jsonl", like=seed)
+    results["v1.1 open, 48 articles"] = evaluate(v1, V1_DEV / "qa.jsonl", sample=args.sample, seed=args.seed)
+    _log("v1.1 open", started)
+    _, second = v2_halves()
+    v2 = service("squad-v2", V2_DEV / "docs.jsonl", like=seed)
+    results["v2.0 open, second half"] = evaluate(v2, second, sample=args.sample, seed=args.seed)
+    _log("v2.0 open", started)
+    results["seed questions"] = evaluate(seed, SEED_QUESTIONS)
+    off_topic = args.out / "off_topic.jsonl"
+    args.out.mkdir(parents=True, exist_ok=True)
+    rows = load_questions(V1_DEV / "qa.jsonl", args.off_topic, args.seed + 1)
+    off_topic.write_text("".join(json.dumps({"question": r["question"], "answers": []}) + "\n" for r in rows))
+    results["off-topic (SQuAD asked of the seed article)"] = evaluate(seed, off_topic)
+    off_topic.unlink()
+    _log("seed and off-topic", started)
+    (args.out / "reader.json").write_text(json.dumps(results, indent=2) + "\n")
+    (args.out / "reader.md").write_text(table(results, args))
+    print(table(results, args))
+
+
+def _log(step: str, started: float) -> None:
+    print(f"{step} done ({time.perf_counter() - started:.0f}s)", flush=True)
+
+
+def table(results: dict[str, dict], args) -> str:
+    names = list(results)
+    lines = [
+        f"Reader benchmark ({args.sample} sampled questions per SQuAD set, seed {args.seed}; seed questions: all 12)",
+        "",
+        "| | " + " | ".join(names) + " |",
+        "|---" * (len(names) + 1) + "|",
+    ]
+    for key, label in ROWS:
+        cells = [results[n].get(key) for n in names]
+        if any(c is not None for c in cells):
+            lines.append(f"| {label} | " + " | ".join("" if c is None else f"{c:g}" for c in cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    main()

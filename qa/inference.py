@@ -1,0 +1,156 @@
+"""Reader model backends: PyTorch, or an int8 ONNX Runtime copy of the same weights, built once and cached."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import warnings
+from pathlib import Path
+
+import numpy as np
+
+INPUTS = ("input_ids", "attention_mask", "token_type_ids")
+PACKAGED = Path(__file__).resolve().parent.parent / "models" / "reader"
+BACKENDS = ("onnx-int8", "torch")
+
+
+class ReaderError(RuntimeError):
+    """The reader model cannot be found or loaded."""
+
+
+def _transformers():
+    try:
+        import transformers
+        from transformers.utils import logging as hf_logging
+    except ImportError:
+        raise ReaderError("the reader needs transformers: pip install transformers") from None
+    hf_logging.set_verbosity_error()
+    hf_logging.disable_progress_bar()
+    return transformers
+
+
+def _loading(path: str | Path, what, offline: bool):
+    where = Path(path)
+    if not where.exists() and (offline or where.is_absolute() or str(path)[:1] == "."):
+        raise ReaderError(f"reader model {str(path)!r} not found (offline, only local checkpoint directories load)")
+    try:
+        return what(str(path), local_files_only=offline)
+    except Exception as exc:  # transformers raises many kinds; say which model failed
+        raise ReaderError(f"cannot load reader model {str(path)!r}: {exc}") from exc
+
+
+def reader_path(name: str) -> Path | str:
+    """The checkpoint directory for the `reader` setting ("packaged" is the reader shipped in models/reader)."""
+    if name == "packaged":
+        if not (PACKAGED / "config.json").exists():
+            raise ReaderError(f"the packaged reader is missing from {PACKAGED}; set QA_READER to a QA checkpoint")
+        return PACKAGED
+    return Path(name) if Path(name).exists() else name
+
+
+def load_tokenizer(path: str | Path, offline: bool = True):
+    return _loading(path, _transformers().AutoTokenizer.from_pretrained, offline)
+
+
+def load_torch(path: str | Path, offline: bool = True):
+    """(model, tokenizer) of a Hugging Face extractive-QA checkpoint, in float32, in eval mode; `offline`: never
+    contact a model hub."""
+    model = _loading(path, _transformers().AutoModelForQuestionAnswering.from_pretrained, offline)
+    return model.float().eval(), load_tokenizer(path, offline)
+
+
+class TorchRunner:
+    """Start/end logits from a PyTorch model."""
+
+    def __init__(self, model, threads: int = 0):
+        import torch
+
+        self.model, self.torch = model, torch
+        if threads:
+            torch.set_num_threads(threads)
+
+    def __call__(self, inputs: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+        self.model.eval()  # a model being trained is read without dropout
+        with self.torch.inference_mode():
+            out = self.model(**{k: self.torch.from_numpy(v) for k, v in inputs.items()})
+        return out.start_logits.float().numpy(), out.end_logits.float().numpy()
+
+
+class OnnxRunner:
+    """Start/end logits from an ONNX Runtime session."""
+
+    def __init__(self, path: Path, threads: int = 0):
+        try:
+            import onnxruntime as ort
+        except ImportError:
+            raise ReaderError("the onnx-int8 reader backend needs onnxruntime: pip install onnxruntime") from None
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = threads
+        options.inter_op_num_threads = 1
+        self.session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+        self.names = {i.name for i in self.session.get_inputs()}
+
+    def __call__(self, inputs: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+        start, end = self.session.run(None, {k: v.astype(np.int64) for k, v in inputs.items() if k in self.names})
+        return start, end
+
+
+def weights_id(path: Path) -> str:
+    """A short content hash of a checkpoint's weights and config (names its ONNX copy in the cache)."""
+    digest = hashlib.sha256(str(Path(path).resolve()).encode() if not Path(path).is_dir() else b"")
+    for f in sorted(Path(path).glob("*")):
+        if f.suffix in (".safetensors", ".bin", ".json") and f.is_file():
+            digest.update(f.name.encode())
+            digest.update(f.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def export_int8(model, target: Path) -> Path:
+    """Export `model` to ONNX and quantize its weights to int8 (dynamic), written atomically to `target`."""
+    import torch
+
+    try:
+        from onnxruntime.quantization import QuantType, quantize_dynamic
+    except ImportError:
+        raise ReaderError("the onnx-int8 backend needs onnxruntime and onnx: pip install onnxruntime onnx") from None
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fp32 = target.with_name(f"{target.stem}.{os.getpid()}.fp32.onnx")
+    tmp = target.with_name(f"{target.stem}.{os.getpid()}.tmp.onnx")
+    dummy = torch.ones((1, 16), dtype=torch.long)
+    axes = {name: {0: "batch", 1: "tokens"} for name in (*INPUTS, "start_logits", "end_logits")}
+    root, level = logging.getLogger(), logging.getLogger().level
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # tracer notes about shapes that are constant for BERT-style models
+            root.setLevel(logging.ERROR)  # onnxruntime's advice to pre-process before quantizing
+            torch.onnx.export(
+                model.float().eval(),
+                (dummy, dummy, torch.zeros_like(dummy)),
+                str(fp32),
+                input_names=list(INPUTS),
+                output_names=["start_logits", "end_logits"],
+                dynamic_axes=axes,
+                opset_version=17,
+                dynamo=False,
+            )
+            quantize_dynamic(str(fp32), str(tmp), weight_type=QuantType.QInt8, per_channel=True)
+            os.replace(tmp, target)
+    finally:
+        root.setLevel(level)
+        for f in (fp32, tmp):
+            f.unlink(missing_ok=True)
+    return target
+
+
+def open_runner(path: str | Path, backend: str, cache_dir: Path, threads: int = 0, offline: bool = True):
+    """(runner, tokenizer) for the checkpoint at `path`; the int8 ONNX copy is built on first use."""
+    if backend not in BACKENDS:
+        raise ReaderError(f"unknown reader backend {backend!r}; choose one of {', '.join(BACKENDS)}")
+    if backend == "torch":
+        model, tokenizer = load_torch(path, offline)
+        return TorchRunner(model, threads), tokenizer
+    onnx = Path(cache_dir) / f"reader-{weights_id(Path(path))}.int8.onnx"
+    if not onnx.exists():
+        export_int8(load_torch(path, offline)[0], onnx)
+    return OnnxRunner(onnx, threads), load_tokenizer(path, offline)

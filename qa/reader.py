@@ -1,0 +1,140 @@
+"""Trained extractive reader: question + passage windows -> best answer spans with character offsets."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from .calibration import Calibrator
+
+Runner = Callable[[dict[str, np.ndarray]], tuple[np.ndarray, np.ndarray]]  # inputs -> (start, end) logits
+
+
+@dataclass(frozen=True)
+class Window:
+    """One tokenised question+context window; `offsets` map context tokens to characters of the context."""
+
+    context: int  # index of the context it was cut from
+    offsets: list[tuple[int, int] | None]  # None for question, special and padding tokens
+    length: int  # tokens before the padding
+
+
+@dataclass(frozen=True)
+class Found:
+    """A span the reader proposes in one context: characters [start, end) of that context."""
+
+    context: int
+    start: int
+    end: int
+    logit: float  # start + end logit of the span
+    null_logit: float  # start + end logit of "no answer here" in the same window
+    prob: float  # softmax start prob * softmax end prob within the window (no-answer included)
+
+
+def tokenizer_windows(tokenizer, question: str, contexts: Sequence[str], max_length: int, stride: int) -> dict:
+    """question+context windows (overlapping by `stride` tokens) as padded arrays plus their offset maps.
+
+    A question longer than a third of the window is cut there, so that every window keeps room for context."""
+    question, room = clip_question(tokenizer, question, max_length)
+    enc = tokenizer(
+        [question] * len(contexts),
+        list(contexts),
+        truncation="only_second",
+        max_length=max_length,
+        stride=min(stride, room // 2),
+        return_overflowing_tokens=True,
+        return_offsets_mapping=True,
+        padding="longest",
+        return_tensors="np",
+    )
+    windows = []
+    for w, ctx in enumerate(enc.pop("overflow_to_sample_mapping").tolist()):
+        ids = enc.sequence_ids(w)
+        offsets = [tuple(o) if s == 1 else None for o, s in zip(enc["offset_mapping"][w].tolist(), ids, strict=True)]
+        windows.append(Window(ctx, offsets, int(enc["attention_mask"][w].sum())))
+    enc.pop("offset_mapping")
+    return {"inputs": dict(enc), "windows": windows}
+
+
+def clip_question(tokenizer, question: str, max_length: int) -> tuple[str, int]:
+    """The question cut to a third of `max_length` tokens, and the context tokens left in each window."""
+    enc = tokenizer(question, add_special_tokens=False, return_offsets_mapping=True)
+    keep = max_length // 3
+    if len(enc["input_ids"]) > keep:
+        question = question[: enc["offset_mapping"][keep - 1][1]]
+    return question, max_length - min(len(enc["input_ids"]), keep) - 3
+
+
+def best_spans(
+    start: np.ndarray, end: np.ndarray, window: Window, max_tokens: int, top: int
+) -> list[tuple[int, int, float, float]]:
+    """The `top` (start_token, end_token, logit, prob) spans of one window, at most `max_tokens` long."""
+    ctx = np.array([o is not None for o in window.offsets[: window.length]])
+    if not ctx.any():
+        return []
+    start, end = start[: window.length], end[: window.length]
+    p_start, p_end = _softmax(start), _softmax(end)
+    idx = np.flatnonzero(ctx)
+    s, e = start[idx], end[idx]
+    scores = s[:, None] + e[None, :]
+    i, j = np.indices(scores.shape)
+    scores = np.where((j >= i) & (j - i < max_tokens), scores, -np.inf)
+    flat = np.argsort(scores, axis=None)[::-1][:top]
+    out = []
+    for f in flat:
+        a, b = divmod(int(f), scores.shape[1])
+        if np.isfinite(scores[a, b]):
+            ta, tb = int(idx[a]), int(idx[b])
+            out.append((ta, tb, float(scores[a, b]), float(p_start[ta] * p_end[tb])))
+    return out
+
+
+def _softmax(x: np.ndarray) -> np.ndarray:
+    z = np.exp(x - x.max())
+    return z / z.sum()
+
+
+class SpanReader:
+    """Reads contexts for one question: tokenised windows -> model logits (`runner`) -> best spans."""
+
+    def __init__(
+        self,
+        runner: Runner,
+        tokenizer,
+        max_length: int = 192,
+        stride: int = 64,
+        max_answer_tokens: int = 30,
+        calibrator: Calibrator | None = None,
+        batch_size: int = 16,
+    ):
+        self.runner, self.tokenizer = runner, tokenizer
+        self.calibrator = calibrator or Calibrator()  # the model's own calibration, saved beside its weights
+        self.windows_read, self.seconds = 0, 0.0  # running totals, for reports
+        self.max_length, self.stride = max_length, stride
+        self.max_answer_tokens, self.batch_size = max_answer_tokens, batch_size
+
+    def read(self, question: str, contexts: Sequence[str], top: int = 3) -> list[Found]:
+        """Up to `top` spans per window of every context, best logit first."""
+        if not contexts:
+            return []
+        batch = tokenizer_windows(self.tokenizer, question, contexts, self.max_length, self.stride)
+        inputs, windows = batch["inputs"], batch["windows"]
+        started = time.perf_counter()
+        starts, ends = [], []
+        for i in range(0, len(windows), self.batch_size):
+            s, e = self.runner({k: v[i : i + self.batch_size] for k, v in inputs.items()})
+            starts.append(s)
+            ends.append(e)
+        start_logits, end_logits = np.concatenate(starts), np.concatenate(ends)
+        self.windows_read += len(windows)
+        self.seconds += time.perf_counter() - started
+        found = []
+        for w, window in enumerate(windows):
+            s, e = start_logits[w], end_logits[w]
+            null = float(s[0] + e[0])
+            for a, b, logit, prob in best_spans(s, e, window, self.max_answer_tokens, top):
+                found.append(Found(window.context, window.offsets[a][0], window.offsets[b][1], logit, null, prob))
+        return sorted(found, key=lambda f: -f.logit)

@@ -1,0 +1,97 @@
+"""SQuAD-format data for the reader: questions with their contexts, no-answer pairs and labelled windows."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import random
+from dataclasses import dataclass
+from pathlib import Path
+
+from .reader import clip_question
+
+
+@dataclass(frozen=True)
+class Example:
+    question: str
+    context: str
+    answer: tuple[int, int] | None  # character span in context; None = the context does not answer it
+    answers: tuple[str, ...] = ()  # gold texts (dev)
+    group: str = ""  # article title: no-answer contexts come from the same article
+
+
+def read_train(path: Path) -> list[Example]:
+    """Questions with one answer offset each, from SQuAD-train-style paragraph JSONL (optionally gzipped)."""
+    opener = gzip.open if str(path).endswith(".gz") else open
+    out = []
+    with opener(path, "rt", encoding="utf-8") as fh:
+        for n, line in enumerate(fh, 1):
+            if not line.strip():
+                continue
+            try:
+                para = json.loads(line)
+                for qa in para["qas"]:
+                    answer = qa["answers"][0] if qa.get("answers") else None
+                    span = (answer["answer_start"], answer["answer_start"] + len(answer["text"])) if answer else None
+                    texts = tuple(a["text"] for a in qa.get("answers", []))
+                    out.append(Example(qa["question"], para["context"], span, texts, para.get("title", "")))
+            except (KeyError, TypeError, IndexError, json.JSONDecodeError) as exc:
+                raise ValueError(f"{path}:{n}: not a SQuAD paragraph record ({exc})") from None
+    return out
+
+
+def read_dev(directory: Path) -> list[Example]:
+    """Questions with their gold paragraph from an eval directory (`paragraphs.jsonl` + `qa.jsonl`)."""
+    directory = Path(directory)
+    paragraphs = {}
+    for line in (directory / "paragraphs.jsonl").read_text(encoding="utf-8").splitlines():
+        p = json.loads(line)
+        paragraphs[(p["doc_id"], p["para_idx"])] = p["text"]
+    out = []
+    for line in (directory / "qa.jsonl").read_text(encoding="utf-8").splitlines():
+        q = json.loads(line)
+        context = paragraphs[(q["doc_id"], q["para_idx"])]
+        out.append(Example(q["question"], context, None, tuple(q["answers"]), q.get("title", "")))
+    return out
+
+
+def with_negatives(examples: list[Example], fraction: float, rng: random.Random) -> list[Example]:
+    """The examples plus `fraction` as many no-answer ones: a question over another paragraph of its article."""
+    by_group: dict[str, list[str]] = {}
+    for e in examples:
+        contexts = by_group.setdefault(e.group, [])
+        if not contexts or contexts[-1] != e.context:
+            contexts.append(e.context)
+    extra = []
+    for e in rng.sample(examples, int(len(examples) * fraction)):
+        others = [c for c in by_group[e.group] if c != e.context]
+        if others:
+            extra.append(Example(e.question, rng.choice(others), None, (), e.group))
+    return examples + extra
+
+
+def labelled_windows(tokenizer, batch: list[Example], max_length: int, stride: int, rng: random.Random) -> list:
+    """One (input_ids, token_type_ids, start, end) window per example: one holding its answer, else any (0, 0)."""
+    enc = tokenizer(
+        [clip_question(tokenizer, e.question, max_length)[0] for e in batch],
+        [e.context for e in batch],
+        truncation="only_second",
+        max_length=max_length,
+        stride=stride,
+        return_overflowing_tokens=True,
+        return_offsets_mapping=True,
+    )
+    per_example: dict[int, list[tuple]] = {}
+    for w, i in enumerate(enc["overflow_to_sample_mapping"]):
+        e, seq = batch[i], enc.sequence_ids(w)
+        offsets = enc["offset_mapping"][w]
+        start = end = 0
+        if e.answer is not None:
+            a, b = e.answer
+            ctx = [t for t, s in enumerate(seq) if s == 1]
+            if not (offsets[ctx[0]][0] <= a and offsets[ctx[-1]][1] >= b):
+                continue  # the answer is not (wholly) in this window
+            start = next(t for t in ctx if offsets[t][1] > a)
+            end = next(t for t in reversed(ctx) if offsets[t][0] < b)
+        per_example.setdefault(i, []).append((enc["input_ids"][w], enc["token_type_ids"][w], start, end))
+    return [rng.choice(found) for found in per_example.values()]

