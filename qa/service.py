@@ -19,7 +19,7 @@ from .chunking import chunk_spans
 from .embedding import CachedEncoder, Embedder
 from .index import MANIFEST, IndexStateError, Manifest, Snapshot, read_manifest, writing
 from .inference import open_runner, reader_path
-from .question import analyse
+from .question import Question, analyse
 from .reader import SpanReader
 from .retrieval import Passage, Retriever, passage_text
 from .rules import RuleAnswerer
@@ -248,24 +248,30 @@ class QAService:
         if any(len(h) > s.max_question_chars for h in history):
             raise QuestionError(f"history questions are limited to {s.max_question_chars} characters each")
         loaded = self.current()
-        passages = self.passages(question, history, max(k, s.passages), loaded)
+        parsed, query = self._query(question, history)
+        vector = self.embedder.encode([query])[0]
+        passages = loaded.retriever.search(query, vector, max(k, s.passages))
         read = passages[: s.passages]
         if isinstance(loaded.answerer, Answerer):
             answers, confidence = loaded.answerer.answers(
                 question, read, s.max_answers, s.min_probability, s.extra_probability
             )
         else:
-            vector = self.embedder.encode([question])[0]
-            answers, confidence = loaded.answerer.answers(analyse(question), vector, read, s.max_answers)
+            if query != question:
+                vector = self.embedder.encode([question])[0]
+            answers, confidence = loaded.answerer.answers(parsed, vector, read, s.max_answers)
         return Result(question, answers, passages[:k], confidence)
 
-    def passages(
-        self, question: str, history: Sequence[str] = (), k: int | None = None, loaded: _Loaded | None = None
-    ) -> list[Passage]:
-        """The top `k` passages for `question` (a follow-up is searched with the question before it)."""
-        loaded = loaded or self.current()
-        query = f"{history[-1]} {question}" if history and analyse(question).is_follow_up else question
-        return loaded.retriever.search(query, self.embedder.encode([query])[0], k or self.settings.passages)
+    def passages(self, question: str, history: Sequence[str] = (), k: int | None = None) -> list[Passage]:
+        """The top `k` passages for `question` (default: the passages the reader reads)."""
+        _, query = self._query(question, history)
+        return self.current().retriever.search(query, self.embedder.encode([query])[0], k or self.settings.passages)
+
+    @staticmethod
+    def _query(question: str, history: Sequence[str]) -> tuple[Question, str]:
+        """The analysed question and the text to search with (a follow-up adds the question before it)."""
+        parsed = analyse(question)
+        return parsed, f"{history[-1]} {question}" if history and parsed.is_follow_up else question
 
     def article(self, article_id: str) -> Article:
         try:
