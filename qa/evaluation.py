@@ -44,9 +44,9 @@ def evaluate(
 ) -> dict:
     """Ask every question; with `docs`, first index them (incrementally) into `<index_dir>/eval`."""
     build = None
+    reader = service.reader if service.settings.answerer == "reader" else None
     if docs is not None:
         eval_settings = service.settings.replace(index_dir=service.settings.index_dir / "eval")
-        reader = service.reader if service.settings.answerer == "reader" else None
         service = QAService(eval_settings, embedder=service.embedder, reader=reader)
         report = service.add(docs)
         build = {
@@ -57,7 +57,6 @@ def evaluate(
         }
     rows = load_questions(questions, sample, seed)
     service.current()  # load before timing
-    reader = service.reader if service.settings.answerer == "reader" else None
     windows_before, reader_before = (reader.windows_read, reader.seconds) if reader else (0, 0.0)
     counts = Counter()
     em = f1s = em_any = recall = doc_recall = 0.0
@@ -74,6 +73,7 @@ def evaluate(
         if not gold:
             counts["unanswerable"] += 1
             counts["abstain_correct"] += result.abstained
+            counts["no_answer_correct"] += result.abstained
             continue
         counts["answerable"] += 1
         counts["abstain_correct"] += not result.abstained
@@ -101,8 +101,8 @@ def evaluate(
         f"article_recall@{k}": _ratio(doc_recall, counts["with_doc"]) if counts["with_doc"] else None,
         "abstention_accuracy": _ratio(counts["abstain_correct"], n),
         "false_abstention_rate": _ratio(counts["false_abstain"], answerable),
-        "no_answer_accuracy": _ratio(counts["abstain_correct"] - answerable + counts["false_abstain"], unanswerable),
-        "overall_f1": _ratio(f1s + counts["abstain_correct"] - answerable + counts["false_abstain"], n),
+        "no_answer_accuracy": _ratio(counts["no_answer_correct"], unanswerable),
+        "overall_f1": _ratio(f1s + counts["no_answer_correct"], n),
         "answers_shown": len(shown),
         "wrong_extra_answers": counts["wrong_extra_answers"],
         "expected_calibration_error": expected_calibration_error(shown, right),
@@ -122,7 +122,7 @@ def reader_scores(reader: SpanReader, examples: list[Example]) -> dict:
     for e in examples:
         found = reader.read(e.question, [e.context], top=1)
         text = e.context[found[0].start : found[0].end] if found else ""
-        em += max(normalize(text) == normalize(g) for g in e.answers)
+        em += exact(text, e.answers)
         f1s += max(f1(text, g) for g in e.answers)
     n = max(len(examples), 1)
     return {

@@ -252,7 +252,7 @@ class QAService:
         vector = self.embedder.encode([query])[0]
         passages = loaded.retriever.search(query, vector, max(k, s.passages))
         read = passages[: s.passages]
-        if isinstance(loaded.answerer, Answerer):
+        if s.answerer == "reader":
             answers, confidence = loaded.answerer.answers(
                 question, read, s.max_answers, s.min_probability, s.extra_probability
             )

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 ENV_PREFIX = "QA_"
+ANSWERERS = ("rules", "reader")
 
 
 def setting(default: Any, help: str) -> Any:
@@ -75,6 +76,8 @@ class Settings:
     def __post_init__(self) -> None:
         for name in ("index_dir", "seeds_dir", "cache_dir"):
             object.__setattr__(self, name, Path(getattr(self, name)))
+        if self.answerer not in ANSWERERS:
+            raise ValueError(f"setting answerer: {self.answerer!r} is not one of {', '.join(ANSWERERS)}")
 
 
 def parse_value(f: dataclasses.Field, raw: str) -> Any:

@@ -127,12 +127,12 @@ def train(cfg: TrainConfig, log: Callable[[str], None] = print) -> dict:
             if block != current:  # checkpoints fall between blocks, so a resume starts at a block
                 current = state["block"] = block
                 now = time.monotonic()
-                if now > deadline or now - last_save > cfg.checkpoint_minutes * 60:
+                if now > deadline:  # the save after the loop writes the checkpoint
+                    done = True
+                    break
+                if now - last_save > cfg.checkpoint_minutes * 60:
                     _save(model, tokenizer, optimizer, schedule, state, cfg, ckpt)
                     last_save = now
-                    if now > deadline:
-                        done = True
-                        break
             model.train()
             with torch.autocast("cpu", dtype=torch.bfloat16, enabled=cfg.bf16):
                 loss = model(**batch).loss

@@ -24,3 +24,8 @@ def test_every_setting_has_help():
     import dataclasses
 
     assert all(f.metadata.get("help") for f in dataclasses.fields(Settings))
+
+
+def test_unknown_answerer_is_refused():
+    with pytest.raises(ValueError, match="setting answerer: 'magic' is not one of rules, reader"):
+        Settings(answerer="magic")
