@@ -8,6 +8,8 @@ import random
 from dataclasses import dataclass
 from pathlib import Path
 
+from .chunking import split_sentences
+from .metrics import normalize
 from .reader import clip_question
 
 
@@ -67,6 +69,24 @@ def with_negatives(examples: list[Example], fraction: float, rng: random.Random)
         others = [c for c in by_group[e.group] if c != e.context]
         if others:
             extra.append(Example(e.question, rng.choice(others), None, (), e.group))
+    return examples + extra
+
+
+def without_answers(examples: list[Example], fraction: float, rng: random.Random) -> list[Example]:
+    """The examples plus up to `fraction` as many on-topic no-answer ones: the question over its own paragraph
+    with the answer's sentence cut out (skipped where the answer text still occurs or too little is left)."""
+    extra = []
+    for e in rng.sample(examples, int(len(examples) * fraction)):
+        if e.answer is None:
+            continue
+        a, b = e.answer
+        cut = [s for s in split_sentences(e.context) if s.start < b and a < s.end]
+        if not cut:
+            continue
+        rest = (e.context[: cut[0].start] + e.context[cut[-1].end :]).strip()
+        gold = normalize(e.context[a:b])
+        if len(rest) >= 150 and gold and f" {gold} " not in f" {normalize(rest)} ":
+            extra.append(Example(e.question, rest, None, (), e.group))
     return examples + extra
 
 

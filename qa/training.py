@@ -15,7 +15,7 @@ from .evaluation import reader_scores
 from .inference import TorchRunner, load_torch
 from .reader import SpanReader
 from .settings import setting
-from .squad import Example, labelled_windows, read_dev, read_train, with_negatives
+from .squad import Example, labelled_windows, read_dev, read_train, with_negatives, without_answers
 
 CHECKPOINT = "checkpoint"
 STATE = "state.json"
@@ -38,6 +38,9 @@ class TrainConfig:
     max_length: int = setting(192, "tokens per question+context window")
     stride: int = setting(64, "tokens shared by consecutive windows of a long context")
     negatives: float = setting(0.15, "extra no-answer windows (another paragraph of the article), per question")
+    cut_negatives: float = setting(
+        0.0, "extra on-topic no-answer windows (the question's own paragraph, answer sentence cut), per question"
+    )
     bf16: bool = setting(True, "bfloat16 autocast (about 2x faster on CPUs with AVX512-BF16 or AMX)")
     threads: int = setting(0, "torch threads (0: torch's default)")
     seed: int = setting(0, "shuffling and sampling seed")
@@ -99,7 +102,8 @@ def train(cfg: TrainConfig, log: Callable[[str], None] = print) -> dict:
     state = json.loads((ckpt / STATE).read_text()) if resumed else {"step": 0, "epoch": 0, "block": 0, "log": []}
     model, tokenizer = load_torch(ckpt if resumed else resolve_model(cfg.base))
     rng = random.Random(cfg.seed)
-    examples = with_negatives(read_train(Path(cfg.data)), cfg.negatives, rng)
+    examples = read_train(Path(cfg.data))
+    examples = without_answers(with_negatives(examples, cfg.negatives, rng), cfg.cut_negatives, rng)
     dev = read_dev(Path(cfg.dev)) if cfg.dev else []
     dev = random.Random(0).sample(dev, min(cfg.dev_sample, len(dev)))
     total_steps = math.ceil((cfg.examples or len(examples)) / cfg.batch_size)

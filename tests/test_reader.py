@@ -13,7 +13,7 @@ from qa.cli import main
 from qa.embedding import resolve_model
 from qa.inference import OnnxRunner, ReaderError, TorchRunner, export_int8, load_torch, open_runner
 from qa.reader import SpanReader, Window, best_spans, tokenizer_windows
-from qa.squad import Example, labelled_windows, read_dev, read_train, with_negatives
+from qa.squad import Example, labelled_windows, read_dev, read_train, with_negatives, without_answers
 from qa.training import STATE, TrainConfig, export, train
 
 DATA = Path(__file__).parent / "data" / "tiny_squad.jsonl"
@@ -68,6 +68,21 @@ def test_training_data_and_labels(tiny_model):
     ):
         decoded = tokenizer.decode(ids[start : end + 1])
         assert decoded.replace(" ", "") == example.answers[0].lower().replace(" ", "")
+
+
+def test_on_topic_negatives_cut_the_answer_sentence():
+    context = (
+        "The museum stands on the old harbour front and draws large crowds every summer. "
+        "It was designed by Elena Ruiz in 1998. Its roof is made of glass and steel panels. "
+        "Visitors can reach it by tram or by ferry from the central station."
+    )
+    start = context.index("Elena Ruiz")
+    example = Example("Who designed the museum?", context, (start, start + 10), ("Elena Ruiz",))
+    (negative,) = without_answers([example], 1.0, random.Random(0))[1:]
+    assert negative.answer is None and negative.question == example.question
+    assert "Elena Ruiz" not in negative.context and "harbour front" in negative.context and "ferry" in negative.context
+    repeated = Example(example.question, context + " Elena Ruiz also built the bridge.", example.answer)
+    assert without_answers([repeated], 1.0, random.Random(0)) == [repeated]  # the answer is still there: no negative
 
 
 def test_long_context_labels_the_window_holding_the_answer(tiny_model):
