@@ -57,6 +57,7 @@ class Settings:
     max_article_bytes: int = setting(5_000_000, "largest article file accepted")
     host: str = setting("127.0.0.1", "address the web server binds")
     port: int = setting(8000, "port the web server listens on")
+    rate_limit: int = setting(0, "requests per minute per client address, /health excepted (0: no limit)")
     progress: bool = setting(True, "show progress bars while indexing")
 
     @classmethod

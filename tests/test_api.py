@@ -1,5 +1,7 @@
 """The JSON API and the HTML pages through Litestar's TestClient."""
 
+import re
+
 import pytest
 from litestar.testing import TestClient
 
@@ -116,3 +118,62 @@ def test_oversized_body_is_refused(client):
         "/api/ask", content=b'{"question": "' + b"a" * 400_000 + b'"}', headers={"content-type": "application/json"}
     )
     assert r.status_code == 413 and "byte limit" in r.json()["detail"]
+
+
+@pytest.mark.parametrize(
+    "body, status, detail",
+    [
+        (b'{"question": "who\xff?"}', 400, "UTF-8"),
+        (b'{"question": "who?", "x": ' + b"[" * 100_000 + b"]" * 100_000 + b"}", 400, "nested"),
+        (b'{"question": "who?", "k": "5"}', 400, "$.k"),
+        (b'{"question": "who?", "k": 2.5}', 400, "$.k"),
+        (b'{"question": "who?", "history": "x"}', 400, "$.history"),
+        (b'["who?"]', 400, "object"),
+    ],
+)
+def test_strict_json(client, body, status, detail):
+    r = client.post("/api/ask", content=body, headers={"content-type": "application/json"})
+    assert r.status_code == status and detail in r.json()["detail"]
+
+
+@pytest.mark.parametrize("content_type", [None, "text/plain", "application/x-www-form-urlencoded"])
+def test_ask_requires_json_content_type(client, content_type):
+    headers = {"content-type": content_type} if content_type else {}
+    r = client.post("/api/ask", content=b'{"question": "who threatened sanctions?"}', headers=headers)
+    assert r.status_code == 415 and "application/json" in r.json()["detail"]
+    ok = client.post(
+        "/api/ask",
+        content=b'{"question": "who?"}',
+        headers={"content-type": "application/json; charset=utf-8"},
+    )
+    assert ok.status_code == 200
+
+
+def test_security_headers_and_favicon(client):
+    for path in ("/", "/api/articles", "/schema/swagger", "/articles/russia-sanctions-syria"):
+        h = client.get(path).headers
+        csp = h["content-security-policy"]
+        assert "script-src 'self'" in csp and "unsafe-inline" not in csp.split("script-src")[1].split(";")[0]
+        assert "frame-ancestors 'none'" in csp
+        assert h["x-content-type-options"] == "nosniff" and h["x-frame-options"] == "DENY"
+        assert h["referrer-policy"] == "no-referrer"
+    icon = client.get("/favicon.ico")
+    assert icon.status_code == 200 and icon.headers["content-type"].startswith("image/")
+
+
+def test_docs_use_only_local_assets(client):
+    for path in ("/schema", "/schema/swagger"):
+        page = client.get(path)
+        assert page.status_code == 200 and "SwaggerUI" not in page.text  # no inline script
+        assets = re.findall(r'(?:src|href)="([^"]+)"', page.text)
+        assert assets and all(a.startswith("/") and not a.startswith("//") for a in assets)
+        for a in assets:
+            assert client.get(a).status_code == 200, a
+
+
+def test_rate_limit_is_a_setting(tmp_path, service):
+    limited = QAService(service.settings.replace(rate_limit=3), embedder=service.embedder, reader=service.reader)
+    with TestClient(create_app(qa=limited)) as c:
+        codes = [c.get("/api/articles").status_code for _ in range(5)]
+        assert codes[:3] == [200, 200, 200] and codes[3:] == [429, 429]
+        assert c.get("/health").status_code == 200  # health checks are never limited

@@ -87,3 +87,23 @@ def test_empty_question_shows_error(page, base_url):
     page.click("#ask")
     expect(page.locator("#error")).to_have_text("Please type a question.")
     expect(page.locator(".turn")).to_have_count(0)
+
+
+def test_pages_and_docs_stay_on_this_server(page, base_url):
+    """Every page, the API docs included, loads only from this server and breaks no CSP rule."""
+    expect = playwright.expect
+    requests, problems = [], []
+    page.on("request", lambda r: requests.append(r.url))
+    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: problems.append(str(e)))
+    page.goto(base_url + "/")
+    page.fill("#question", "who threatened sanctions?")
+    page.click("#ask")
+    expect(page.locator(".turn .answer").first).to_be_visible()
+    page.goto(base_url + "/articles/russia-sanctions-syria?start=0&end=10")
+    for docs in ("/schema", "/schema/swagger"):
+        page.goto(base_url + docs)
+        expect(page.locator(".swagger-ui .opblock-summary-path").first).to_contain_text("/api/")
+    foreign = [u for u in requests if not u.startswith(base_url + "/") and not u.startswith("data:")]
+    assert requests and not foreign
+    assert not problems

@@ -12,6 +12,8 @@ from litestar.params import FromPath, JSONBody
 from qa import QAService
 from qa.payload import AskResponse, to_response
 
+from .security import strict_json
+
 
 @dataclass
 class AskRequest:
@@ -39,7 +41,13 @@ class ApiController(Controller):
     path = "/api"
     tags = ["api"]
 
-    @post("/ask", status_code=200, sync_to_thread=True, summary="Answer a question from the articles")
+    @post(
+        "/ask",
+        status_code=200,
+        sync_to_thread=True,
+        summary="Answer a question from the articles",
+        before_request=strict_json(AskRequest),
+    )
     def ask(self, data: JSONBody[AskRequest], qa: NamedDependency[QAService]) -> AskResponse:
         """Extractive answers with citations (`article.text[start:end] == text`); no answers means abstain."""
         return to_response(qa.ask(data.question, data.k, data.history))

@@ -14,6 +14,7 @@ from litestar.di import NamedDependency, Provide
 from litestar.exceptions import ClientException, SerializationException
 from litestar.openapi import OpenAPIConfig
 from litestar.plugins.jinja import JinjaTemplateEngine
+from litestar.response import File
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
@@ -21,7 +22,9 @@ from qa import QAService, QuestionError, Settings, UnknownArticle
 from qa.index import IndexStateError
 
 from .api import ApiController
+from .docs import LocalSwagger, assets_router
 from .pages import PageController
+from .security import rate_limit, security_headers
 
 HERE = Path(__file__).parent
 MAX_BODY_BYTES = 256 * 1024
@@ -42,6 +45,11 @@ def health(qa: NamedDependency[QAService]) -> dict:
         "reader": qa.settings.reader,
         "reader_backend": qa.settings.reader_backend,
     }
+
+
+@get("/favicon.ico", include_in_schema=False, sync_to_thread=False)
+def favicon() -> File:
+    return File(HERE / "static" / "favicon.svg", content_disposition_type="inline", media_type="image/svg+xml")
 
 
 def _error(status: int):
@@ -75,17 +83,21 @@ def create_app(settings: Settings | None = None, qa: QAService | None = None) ->
         app.state.qa = service
         yield
 
+    limit = rate_limit(settings.rate_limit)
     return Litestar(
         route_handlers=[
             ApiController,
             PageController,
             health,
+            favicon,
             create_static_files_router(path="/static", directories=[HERE / "static"], include_in_schema=False),
+            assets_router(),
         ],
+        middleware=[security_headers, *([limit.middleware] if limit else [])],
         dependencies={"qa": Provide(provide_qa, sync_to_thread=False)},
         lifespan=[lifespan],
         template_config=TemplateConfig(directory=HERE / "templates", engine=JinjaTemplateEngine),
-        openapi_config=OpenAPIConfig(title="News QA", version="0.1.0", path="/schema"),
+        openapi_config=OpenAPIConfig(title="News QA", version="0.1.0", path="/schema", render_plugins=[LocalSwagger()]),
         exception_handlers={
             QuestionError: _error(400),
             UnknownArticle: _error(404),
