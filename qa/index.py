@@ -5,6 +5,7 @@ from __future__ import annotations
 import fcntl
 import json
 import os
+import re
 import sqlite3
 import time
 from collections.abc import Iterator
@@ -19,6 +20,7 @@ from .articles import Article
 from .chunking import Span
 
 MANIFEST = "manifest.json"
+_GENERATION_FILE = re.compile(r"(?:vectors|meta)-(\d+)\.(?:faiss|sqlite(?:-journal|-wal|-shm)?)")
 FORMAT = 1
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS articles (
@@ -38,6 +40,10 @@ class IndexStateError(RuntimeError):
     @classmethod
     def missing(cls, index_dir: Path) -> IndexStateError:
         return cls(f"no index in {index_dir}; build one with `qa index build`")
+
+
+class IndexWriteError(IndexStateError):
+    """The file system refused a write (read-only, full, permissions); the previous generation is untouched."""
 
 
 @dataclass(frozen=True)
@@ -166,12 +172,23 @@ class Writer:
 
 @contextmanager
 def writing(index_dir: Path, manifest: Manifest, fresh: bool) -> Iterator[Writer]:
-    """A Writer over the next generation; committed on success, discarded on error. One writer at a time."""
+    """A Writer over the next generation; committed on success, discarded on error. One writer at a time.
+    A fresh build ignores whatever the old manifest holds, so it always recovers a broken index. File-system
+    failures raise IndexWriteError naming the path and the cause, and leave no files of the failed generation."""
     index_dir = Path(index_dir)
-    index_dir.mkdir(parents=True, exist_ok=True)
-    with open(index_dir / ".lock", "w") as lock:
+    try:
+        index_dir.mkdir(parents=True, exist_ok=True)
+        lock = open(index_dir / ".lock", "w")
+    except OSError as exc:
+        raise _write_error(index_dir, exc) from None
+    with lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        current = read_manifest(index_dir)
+        try:
+            current = read_manifest(index_dir)
+        except IndexStateError:
+            if not fresh:
+                raise
+            current = None
         if current and not fresh:
             if (current.model, current.dims) != (manifest.model, manifest.dims):
                 raise IndexStateError(
@@ -179,37 +196,69 @@ def writing(index_dir: Path, manifest: Manifest, fresh: bool) -> Iterator[Writer
                     f"{manifest.model} ({manifest.dims} dims); rebuild it with `qa index build`"
                 )
             manifest = current
-        generation = (current.generation if current else 0) + 1
+        generation = max(current.generation if current else 0, _newest_generation(index_dir)) + 1
         new = Manifest(**{**asdict(manifest), "generation": generation})
-        _remove_stale(index_dir, keep=current)
-        db = sqlite3.connect(index_dir / new.metadata_file)
-        if current and not fresh:
-            source = sqlite3.connect(index_dir / current.metadata_file)
-            source.backup(db)
-            source.close()
-            vectors = faiss.read_index(str(index_dir / current.vectors_file))
-        else:
-            vectors = faiss.IndexIDMap2(faiss.IndexFlatIP(new.dims))
-        db.executescript(SCHEMA)
-        writer = Writer(index_dir, new, db, vectors)
+        db = None
         try:
-            yield writer
-            if writer.changed or fresh or current is None:
-                writer.commit()
-                current = new
+            try:
+                _remove_stale(index_dir, keep=current)
+                db = sqlite3.connect(index_dir / new.metadata_file)
+                if current and not fresh:
+                    source = sqlite3.connect(index_dir / current.metadata_file)
+                    source.backup(db)
+                    source.close()
+                    vectors = faiss.read_index(str(index_dir / current.vectors_file))
+                else:
+                    vectors = faiss.IndexIDMap2(faiss.IndexFlatIP(new.dims))
+                db.executescript(SCHEMA)
+            except (OSError, sqlite3.Error, RuntimeError) as exc:
+                raise _write_error(index_dir, exc) from None
+            writer = Writer(index_dir, new, db, vectors)
+            try:
+                yield writer
+                if writer.changed or fresh or current is None:
+                    writer.commit()
+                    current = new
+            except (OSError, sqlite3.OperationalError) as exc:
+                raise _write_error(index_dir, exc) from None
+            except IndexStateError:
+                raise
+            except RuntimeError as exc:  # FAISS cannot write its file
+                if "writ" not in str(exc).lower():
+                    raise
+                raise _write_error(index_dir, exc) from None
         finally:
-            db.close()
+            if db is not None:
+                db.close()
             _remove_stale(index_dir, keep=current)
+
+
+def _write_error(index_dir: Path, exc: BaseException) -> IndexWriteError:
+    where = getattr(exc, "filename", None) or index_dir
+    cause = getattr(exc, "strerror", None) or str(exc).strip().splitlines()[0].rsplit("failed: ", 1)[-1]
+    return IndexWriteError(f"cannot write the index in {where}: {cause}; the previous index is unchanged")
+
+
+def _newest_generation(index_dir: Path) -> int:
+    """The highest generation number among the files present (a broken manifest may have lost count)."""
+    numbers = [int(m.group(1)) for p in index_dir.iterdir() if (m := _GENERATION_FILE.fullmatch(p.name))]
+    return max(numbers, default=0)
+
+
+def live_files(index_dir: Path, manifest: Manifest) -> list[Path]:
+    """The files the current generation consists of (what `qa index stats` counts)."""
+    return [Path(index_dir) / n for n in (MANIFEST, manifest.vectors_file, manifest.metadata_file)]
 
 
 def _remove_stale(index_dir: Path, keep: Manifest | None) -> None:
     """Delete generation files other than `keep`'s (open readers keep their data on POSIX)."""
     wanted = {keep.vectors_file, keep.metadata_file} if keep else set()
-    for path in (
-        list(index_dir.glob("vectors-*.faiss")) + list(index_dir.glob("meta-*.sqlite*")) + list(index_dir.glob("*.tmp"))
-    ):
-        if path.name not in wanted:
-            path.unlink(missing_ok=True)
+    for path in index_dir.iterdir():
+        if path.name not in wanted and (_GENERATION_FILE.fullmatch(path.name) or path.suffix == ".tmp"):
+            try:
+                path.unlink(missing_ok=True)
+            except OSError:  # read-only: nothing was written there either
+                pass
 
 
 def _fsync(path: Path) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
 import time
@@ -17,7 +18,7 @@ from .articles import Article, ArticleError, load_path
 from .calibration import Calibrator
 from .chunking import chunk_spans
 from .embedding import CachedEncoder, Embedder
-from .index import MANIFEST, IndexStateError, Manifest, Snapshot, read_manifest, writing
+from .index import MANIFEST, IndexStateError, Manifest, Snapshot, live_files, read_manifest, writing
 from .inference import open_runner, reader_path
 from .question import Question, analyse
 from .reader import SpanReader
@@ -26,6 +27,7 @@ from .rules import RuleAnswerer
 from .settings import Settings
 
 ENCODE_BATCH = 256
+log = logging.getLogger("qa")
 
 
 class UnknownArticle(KeyError):
@@ -87,6 +89,8 @@ class QAService:
         self._embedder, self._reader = embedder, reader
         self._loaded: _Loaded | None = None
         self._lock = threading.Lock()
+        self._failed: tuple[int, int] | None = None  # manifest stamp whose generation could not be loaded
+        self.index_error: str | None = None  # why; the last good generation keeps serving meanwhile
 
     @property
     def embedder(self) -> Embedder:
@@ -139,7 +143,7 @@ class QAService:
         manifest = self.manifest()
         if manifest is None:
             raise IndexStateError.missing(self.settings.index_dir)
-        files = [p for p in Path(self.settings.index_dir).iterdir() if p.is_file()]
+        files = [p for p in live_files(self.settings.index_dir, manifest) if p.exists()]
         return {
             "index_dir": str(self.settings.index_dir),
             "bytes": sum(p.stat().st_size for p in files),
@@ -201,21 +205,47 @@ class QAService:
     # --- asking ---------------------------------------------------------------------------------
 
     def current(self) -> _Loaded:
-        """The loaded index, reloaded when another process has committed a new generation."""
+        """The loaded index, reloaded when another process has committed a new generation. When a new
+        generation cannot be read (broken manifest or files), the last good one keeps serving and
+        `index_error` says why, until a readable generation appears."""
         try:
             st = (Path(self.settings.index_dir) / MANIFEST).stat()
+            stamp = (st.st_ino, st.st_mtime_ns)  # os.replace gives the manifest a new inode on every commit
         except FileNotFoundError:
-            raise IndexStateError.missing(self.settings.index_dir) from None
-        stamp = (st.st_ino, st.st_mtime_ns)  # os.replace gives the manifest a new inode on every commit
+            stamp = None
         loaded = self._loaded
-        if loaded and loaded.stamp == stamp:
+        if loaded and stamp in (loaded.stamp, self._failed):
             return loaded
         with self._lock:
-            if not (self._loaded and self._loaded.stamp == stamp):
+            if self._loaded and stamp in (self._loaded.stamp, self._failed):
+                return self._loaded
+            try:
+                if stamp is None:
+                    raise IndexStateError.missing(self.settings.index_dir)
                 snapshot = self._read_snapshot()
                 self._check(snapshot.manifest)
-                self._loaded = _Loaded(snapshot, self, stamp)
+            except IndexStateError as exc:
+                if self._loaded is None:
+                    raise
+                self._failed, self.index_error = stamp, str(exc)
+                log.warning("serving index generation %d: %s", self._loaded.snapshot.manifest.generation, exc)
+                return self._loaded
+            self._loaded, self._failed, self.index_error = _Loaded(snapshot, self, stamp), None, None
             return self._loaded
+
+    def status(self) -> dict:
+        """What /health reports: the generation being served and any problem with the index on disk."""
+        try:
+            manifest = self.current().snapshot.manifest
+        except IndexStateError as exc:
+            return {"status": "no index", "articles": 0, "chunks": 0, "generation": None, "index_error": str(exc)}
+        return {
+            "status": "degraded" if self.index_error else "ok",
+            "articles": manifest.articles,
+            "chunks": manifest.chunks,
+            "generation": manifest.generation,
+            "index_error": self.index_error,
+        }
 
     def _read_snapshot(self) -> Snapshot:
         """Read the index, retrying when a writer replaces the generation while we read it."""

@@ -177,3 +177,19 @@ def test_rate_limit_is_a_setting(tmp_path, service):
         codes = [c.get("/api/articles").status_code for _ in range(5)]
         assert codes[:3] == [200, 200, 200] and codes[3:] == [429, 429]
         assert c.get("/health").status_code == 200  # health checks are never limited
+
+
+def test_broken_index_at_start_gives_error_pages(tmp_path, embedder, reader, settings):
+    own = settings.replace(index_dir=tmp_path / "index")
+    own.index_dir.mkdir()
+    (own.index_dir / "manifest.json").write_text("garbage")
+    with TestClient(create_app(qa=QAService(own, embedder=embedder, reader=reader))) as c:
+        health = c.get("/health")
+        assert health.status_code == 503 and "unreadable manifest" in health.json()["index_error"]
+        page = c.get("/", params={"q": "who?"})
+        assert page.status_code == 503 and "text/html" in page.headers["content-type"]
+        assert "qa index build" in page.text and "<h1>The index is unavailable</h1>" in page.text
+        api = c.post("/api/ask", json={"question": "who?"})
+        assert api.status_code == 503 and "unreadable manifest" in api.json()["detail"]
+        missing = c.get("/articles/x")
+        assert missing.status_code == 503 and "text/html" in missing.headers["content-type"]

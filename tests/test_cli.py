@@ -1,6 +1,8 @@
 """The `qa` command line, run in-process."""
 
 import json
+import socket
+import time
 
 from qa.cli import main
 
@@ -61,3 +63,21 @@ def test_eval_reports_metrics(settings, service, capsys):
     for key in ("exact_match", "f1", "recall@5", "abstention_accuracy", "latency_ms_p50"):
         assert 0 <= report[key] <= (1 if key != "latency_ms_p50" else 60_000)
     assert report["recall@5"] >= 0.9 and report["abstention_accuracy"] >= 0.8
+
+
+def test_web_refuses_a_busy_port_and_a_broken_index_in_one_line(tmp_path, capsys):
+    from web.__main__ import main as web_main
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        started = time.monotonic()
+        assert web_main(["--port", str(port), "--index-dir", str(tmp_path / "index")]) == 2
+        assert time.monotonic() - started < 2  # refused before any model loads
+    assert f"port {port}" in capsys.readouterr().err.strip().splitlines()[-1]
+    (tmp_path / "index").mkdir()
+    (tmp_path / "index" / "manifest.json").write_text("garbage")
+    assert web_main(["--port", str(port), "--index-dir", str(tmp_path / "index")]) == 2
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert "unreadable manifest" in lines[-1] and "qa index build" in lines[-1] and "Traceback" not in "".join(lines)

@@ -134,3 +134,21 @@ def test_questions_keep_working_while_the_index_changes(fresh_service, tmp_path,
         thread.join()
     assert errors == []
     assert [a.id for a in other.articles()] == ["russia-sanctions-syria"]
+
+
+def test_broken_manifest_keeps_serving_and_build_recovers(fresh_service):
+    fresh_service.build()
+    before = fresh_service.ask("who threatened sanctions?")
+    generation = fresh_service.status()["generation"]
+    manifest = fresh_service.settings.index_dir / "manifest.json"
+    manifest.write_text("{ not json")
+    after = fresh_service.ask("who threatened sanctions?")  # the last good generation keeps serving
+    assert [a.text for a in after.answers] == [a.text for a in before.answers]
+    status = fresh_service.status()
+    assert status["status"] == "degraded" and status["generation"] == generation
+    assert "manifest.json" in status["index_error"] and "qa index build" in status["index_error"]
+    with pytest.raises(IndexStateError, match="qa index build"):
+        fresh_service.add(fresh_service.settings.seeds_dir)  # an incremental write needs a readable index
+    fresh_service.build()  # a full build always recovers, whatever the old manifest holds
+    assert fresh_service.status() == {**status, "status": "ok", "generation": generation + 1, "index_error": None}
+    assert fresh_service.ask("who threatened sanctions?").answers

@@ -3,13 +3,28 @@
 from __future__ import annotations
 
 import argparse
+import socket
 import sys
 
 import uvicorn
 
+from qa import QAService
 from qa.cli import settings_from, settings_parser
+from qa.index import IndexStateError
 
 from .app import create_app
+
+
+def port_problem(host: str, port: int) -> str | None:
+    """Why the server could not listen on host:port, found before the minutes of model loading."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family) as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn does
+        try:
+            s.bind((host, port))
+        except OSError as exc:
+            return f"cannot listen on {host} port {port}: {exc.strerror} (another server? set --port or QA_PORT)"
+    return None
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -17,8 +32,17 @@ def main(argv: list[str] | None = None) -> int:
         prog="qa-web", description="Serve the News QA chat and JSON API.", parents=[settings_parser()]
     )
     settings = settings_from(parser.parse_args(argv))
+    qa = QAService(settings)
+    try:
+        problem = port_problem(settings.host, settings.port)
+        qa.manifest()  # a broken index is one line here, not a traceback from the server's startup
+    except IndexStateError as exc:
+        problem = str(exc)
+    if problem:
+        print(f"qa-web: {problem}", file=sys.stderr)
+        return 2
     print(f"News QA: open http://{settings.host}:{settings.port}/ once the index is loaded", file=sys.stderr)
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="info")
+    uvicorn.run(create_app(qa=qa), host=settings.host, port=settings.port, log_level="info")
     return 0
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -14,7 +15,7 @@ from litestar.di import NamedDependency, Provide
 from litestar.exceptions import ClientException, SerializationException
 from litestar.openapi import OpenAPIConfig
 from litestar.plugins.jinja import JinjaTemplateEngine
-from litestar.response import File
+from litestar.response import File, Template
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
@@ -27,6 +28,7 @@ from .pages import PageController
 from .security import rate_limit, security_headers
 
 HERE = Path(__file__).parent
+log = logging.getLogger("web")
 MAX_BODY_BYTES = 256 * 1024
 
 
@@ -34,17 +36,13 @@ def provide_qa(state: State) -> QAService:
     return state.qa
 
 
-@get("/health", include_in_schema=False, sync_to_thread=False)
-def health(qa: NamedDependency[QAService]) -> dict:
-    manifest = qa.manifest()
-    return {
-        "status": "ok" if manifest else "no index",
-        "articles": manifest.articles if manifest else 0,
-        "chunks": manifest.chunks if manifest else 0,
-        "model": qa.settings.model,
-        "reader": qa.settings.reader,
-        "reader_backend": qa.settings.reader_backend,
-    }
+@get("/health", include_in_schema=False, sync_to_thread=True)
+def health(qa: NamedDependency[QAService]) -> Response:
+    """200 while an index generation is being served (status "degraded" if a newer one is broken), else 503."""
+    status = qa.status()
+    s = qa.settings
+    body = {**status, "model": s.model, "reader": s.reader, "reader_backend": s.reader_backend}
+    return Response(body, status_code=503 if status["status"] == "no index" else 200)
 
 
 @get("/favicon.ico", include_in_schema=False, sync_to_thread=False)
@@ -52,9 +50,20 @@ def favicon() -> File:
     return File(HERE / "static" / "favicon.svg", content_disposition_type="inline", media_type="image/svg+xml")
 
 
+TITLES = {400: "Bad request", 404: "Not found", 503: "The index is unavailable"}
+
+
+def error_page(status: int, detail: str) -> Template:
+    return Template("error.html", context={"title": TITLES[status], "detail": detail}, status_code=status)
+
+
 def _error(status: int):
-    def handler(request: Request, exc: Exception) -> Response:
-        return Response({"status_code": status, "detail": str(exc)}, status_code=status)
+    """JSON errors for the API, an HTML page for the browser routes."""
+
+    def handler(request: Request, exc: Exception) -> Response | Template:
+        if request.url.path.startswith("/api/"):
+            return Response({"status_code": status, "detail": str(exc)}, status_code=status)
+        return error_page(status, str(exc))
 
     return handler
 
@@ -78,8 +87,11 @@ def create_app(settings: Settings | None = None, qa: QAService | None = None) ->
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         service = qa or QAService(settings)
-        await to_thread.run_sync(service.ensure_index)
-        await to_thread.run_sync(service.current)  # load model and index before the first request
+        try:
+            await to_thread.run_sync(service.ensure_index)
+            await to_thread.run_sync(service.current)  # load model and index before the first request
+        except IndexStateError as exc:  # serve /health and error pages; the index may be rebuilt meanwhile
+            log.error("%s", exc)
         app.state.qa = service
         yield
 

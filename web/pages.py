@@ -7,7 +7,7 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery
 from litestar.response import Template
 
-from qa import QAService, QuestionError, UnknownArticle
+from qa import QAService, QuestionError
 from qa.payload import to_response
 
 
@@ -51,8 +51,5 @@ class PageController(Controller):
         start: FromQuery[int | None] = None,
         end: FromQuery[int | None] = None,
     ) -> Template:
-        try:
-            article = qa.article(article_id)
-        except UnknownArticle:
-            return Template("missing.html", context={"article_id": article_id}, status_code=404)
+        article = qa.article(article_id)  # UnknownArticle: the app's error page (404)
         return Template("article.html", context={"article": article, "parts": highlight(article.text, start, end)})
