@@ -33,7 +33,7 @@ def base_url(service):
 
 
 @pytest.fixture(scope="module")
-def page(base_url):
+def browser(base_url):
     with playwright.sync_playwright() as p:
         browser = p.chromium.launch(
             executable_path=CHROMIUM,
@@ -47,10 +47,25 @@ def page(base_url):
                 "--disable-quic",
             ],
         )
-        page = browser.new_page()
-        page.set_default_timeout(20_000)
-        yield page
+        yield browser
         browser.close()
+
+
+def new_page(browser, width: int, height: int, javascript: bool = True):
+    page = browser.new_context(viewport={"width": width, "height": height}, java_script_enabled=javascript).new_page()
+    page.set_default_timeout(20_000)
+    return page
+
+
+@pytest.fixture(scope="module")
+def page(browser):
+    return new_page(browser, 1280, 720)
+
+
+@pytest.fixture(scope="module", params=[(1280, 720), (390, 844)], ids=["desktop", "phone"])
+def sized(browser, request):
+    """A page at desktop and at phone width."""
+    return new_page(browser, *request.param)
 
 
 def test_chat_answers_cites_and_highlights(page, base_url):
@@ -107,3 +122,96 @@ def test_pages_and_docs_stay_on_this_server(page, base_url):
     foreign = [u for u in requests if not u.startswith(base_url + "/") and not u.startswith("data:")]
     assert requests and not foreign
     assert not problems
+
+
+def box(page, selector):
+    return page.locator(selector).last.bounding_box()
+
+
+def test_newest_reply_is_in_view_above_the_question_bar(sized, base_url):
+    expect = playwright.expect
+    sized.goto(base_url + "/")
+    sized.click("#clear")
+    for n, question in enumerate(["who threatened sanctions?", "Who is Rex Tillerson?", "Where are the G7 talks?"]):
+        sized.fill("#question", question)
+        sized.press("#question", "Enter")
+        expect(sized.locator(".turn")).to_have_count(n + 1)
+        expect(sized.locator(".turn").last.locator(".answers, .no-answer")).to_be_visible()
+        sized.wait_for_timeout(100)
+        bar = box(sized, "#ask-form")
+        first = box(sized, ".turn:last-child :is(.answer, .no-answer)")
+        assert box(sized, ".turn:last-child .question")["y"] >= 0
+        assert first["y"] + first["height"] <= bar["y"] + 1, (question, first, bar)
+
+
+def test_whole_sentence_answer_is_shown_once(page, base_url):
+    expect = playwright.expect
+    page.goto(base_url + "/")
+    sentence = "The talks ended without an agreement."
+    citation = {"article_id": "a", "title": "T", "start": 0, "end": len(sentence)}
+    answer = {
+        "text": sentence,
+        "score": 0.9,
+        "sentence": sentence,
+        "citation": {**citation, "sentence_start": 0, "sentence_end": len(sentence)},
+    }
+    turn = {
+        "question": "How did the talks end?",
+        "response": {"question": "How did the talks end?", "answers": [answer], "passages": [], "abstained": False},
+    }
+    page.evaluate("t => sessionStorage.setItem('newsqa-turns', JSON.stringify([t]))", turn)
+    page.reload()
+    expect(page.locator(".turn .answer")).to_have_count(1)
+    expect(page.locator(".turn .answer-text")).to_have_count(0)
+    expect(page.locator(".turn .sentence mark")).to_have_text(sentence)
+
+
+def test_citation_jump_centres_the_span_below_the_title(sized, base_url):
+    expect = playwright.expect
+    sized.goto(base_url + "/")
+    sized.click("#clear")
+    sized.fill("#question", "What killed more than 80 people in Idlib province?")
+    sized.press("#question", "Enter")
+    sized.locator(".turn a.citation").first.click()
+    sized.wait_for_url("**/articles/**")
+    expect(sized.locator("#highlight")).to_be_in_viewport()
+    sized.wait_for_timeout(200)
+    height = sized.viewport_size["height"]
+    mark = box(sized, "#highlight")
+    middle = mark["y"] + mark["height"] / 2
+    assert 0.2 * height < middle < 0.8 * height, (mark, height)
+    title = box(sized, "h1")
+    assert title["y"] >= 0 and title["y"] + title["height"] <= mark["y"]
+    expect(sized.get_by_text("back to the chat")).to_be_in_viewport()
+
+
+def test_phone_width_does_not_overflow(browser, base_url):
+    phone = new_page(browser, 390, 844)
+    phone.goto(base_url + "/")
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 390
+    clear = box(phone, "#clear")
+    assert clear["x"] >= 0 and clear["x"] + clear["width"] <= 390
+    phone.goto(base_url + "/articles/russia-sanctions-syria")
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 390
+
+
+def test_server_answer_joins_the_stored_chat_once(page, base_url):
+    expect = playwright.expect
+    page.goto(base_url + "/")
+    page.click("#clear")
+    page.fill("#question", "Who is Rex Tillerson?")
+    page.press("#question", "Enter")
+    expect(page.locator(".turn .answers, .turn .no-answer")).to_have_count(1)
+    page.goto(base_url + "/?q=who+threatened+sanctions%3F")
+    expect(page.locator(".turn")).to_have_count(2)
+    expect(page.locator(".turn").last.locator(".question")).to_have_text("who threatened sanctions?")
+    assert page.url == base_url + "/"
+    page.reload()
+    expect(page.locator(".turn")).to_have_count(2)
+
+
+def test_page_without_javascript_answers_with_passages(browser, base_url):
+    plain = new_page(browser, 1280, 720, javascript=False)
+    plain.goto(base_url + "/?q=who+threatened+sanctions%3F")
+    playwright.expect(plain.locator(".turn .answer").first).to_be_visible()
+    assert plain.locator("details.passages li").count() >= 1

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
+
 from litestar import Controller, get
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery
@@ -39,6 +41,7 @@ class PageController(Controller):
         if q is not None:
             try:
                 context["result"] = to_response(qa.ask(q, history=history))
+                context["result_json"] = asdict(context["result"])  # the script adds it to the stored chat
             except QuestionError as exc:
                 context["error"] = str(exc)
         return Template("chat.html", context=context, status_code=400 if context["error"] else 200)

@@ -1,3 +1,3 @@
-// Bring the cited span into view.
+// Centre the cited span (links from the chat carry #highlight, which CSS scroll margins centre already).
 const mark = document.getElementById("highlight");
-if (mark) mark.scrollIntoView({ block: "center" });
+if (mark && !location.hash) mark.scrollIntoView({ block: "center" });

@@ -20,16 +20,25 @@
     return node;
   }
 
+  const articleLink = (id, start, end) => `/articles/${encodeURIComponent(id)}?start=${start}&end=${end}#highlight`;
+
+  // Scroll a turn into view above the sticky question bar: all of it if it fits, else from its question.
+  function reveal(turn) {
+    const room = window.innerHeight - form.getBoundingClientRect().height;
+    turn.style.scrollMarginBottom = `${form.getBoundingClientRect().height + 8}px`;
+    turn.scrollIntoView({ block: turn.getBoundingClientRect().height < room ? "end" : "start" });
+  }
+
   function renderAnswer(a) {
     const c = a.citation;
     const li = el("li", "answer");
-    li.append(el("p", "answer-text", a.text));
+    if (a.text !== a.sentence) li.append(el("p", "answer-text", a.text));  // a whole-sentence answer is the quote
     const quote = el("blockquote", "sentence");
     const from = c.start - c.sentence_start, to = c.end - c.sentence_start;
     quote.append(a.sentence.slice(0, from), el("mark", "", a.sentence.slice(from, to)), a.sentence.slice(to));
     li.append(quote);
     const link = el("a", "citation", `${c.title} · characters ${c.start}–${c.end}`);
-    link.href = `/articles/${encodeURIComponent(c.article_id)}?start=${c.start}&end=${c.end}#highlight`;
+    link.href = articleLink(c.article_id, c.start, c.end);
     li.append(link, el("span", "score", `score ${a.score.toFixed(2)}`));
     return li;
   }
@@ -50,7 +59,7 @@
       response.passages.forEach((p) => {
         const item = el("li");
         const link = el("a", "", p.title);
-        link.href = `/articles/${encodeURIComponent(p.article_id)}?start=${p.start}&end=${p.end}#highlight`;
+        link.href = articleLink(p.article_id, p.start, p.end);
         item.append(link, ": ", p.text.length > 220 ? p.text.slice(0, 220) + "…" : p.text);
         list.append(item);
       });
@@ -66,7 +75,7 @@
     reply.append(el("p", "pending", "Searching the articles…"));
     turn.append(reply);
     conversation.append(turn);
-    turn.scrollIntoView({ block: "end" });
+    reveal(turn);
     return reply;
   }
 
@@ -89,6 +98,7 @@
       const body = await res.json().catch(() => ({}));
       if (!res.ok) throw new Error(body.detail || `The server answered ${res.status}`);
       renderReply(reply, body);
+      reveal(reply.closest(".turn"));
       turns.push({ question, response: body });
       save(turns);
     } catch (err) {
@@ -101,8 +111,18 @@
     }
   }
 
-  // Replay the stored conversation (a server-rendered turn from ?q= is kept as is).
+  // A turn answered on the server (/?q=) joins the stored conversation as its newest turn, once.
+  const served = conversation.querySelector(".turn[data-response]");
+  if (served) {
+    const response = JSON.parse(served.dataset.response);
+    const last = turns[turns.length - 1];
+    if (!last || last.question !== response.question) turns.push({ question: response.question, response });
+    save(turns);
+    conversation.replaceChildren();
+    history.replaceState(null, "", "/");  // a reload shows the stored chat instead of asking again
+  }
   for (const t of turns) renderReply(addTurn(t.question), t.response);
+  if (conversation.lastElementChild) reveal(conversation.lastElementChild);
 
   form.addEventListener("submit", (event) => {
     event.preventDefault();
