@@ -27,6 +27,7 @@ class AskResponse:
     passages: list[PassageView]
     abstained: bool
     message: str | None
+    interpreted: str | None  # a follow-up as it was read: "what did Boris Johnson say about Syria?"
 
 
 def to_response(result: Result) -> AskResponse:
@@ -35,7 +36,12 @@ def to_response(result: Result) -> AskResponse:
         for p in result.passages
     ]
     return AskResponse(
-        result.question, result.answers, passages, result.abstained, NO_ANSWER if result.abstained else None
+        result.question,
+        result.answers,
+        passages,
+        result.abstained,
+        NO_ANSWER if result.abstained else None,
+        result.interpreted,
     )
 
 

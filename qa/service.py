@@ -18,15 +18,17 @@ from .articles import Article, ArticleError, load_path
 from .calibration import Calibrator
 from .chunking import chunk_spans
 from .embedding import CachedEncoder, Embedder
+from .followup import NEEDS_ANSWER, resolve
 from .index import MANIFEST, IndexStateError, Manifest, Snapshot, live_files, read_manifest, writing
 from .inference import open_runner, reader_path
-from .question import Question, analyse
+from .question import analyse
 from .reader import SpanReader
 from .retrieval import Passage, Retriever, passage_text
 from .rules import RuleAnswerer
 from .settings import Settings
 
 ENCODE_BATCH = 256
+ANSWER_MEMORY = 1024  # recent (conversation -> top answer) pairs kept for resolving follow-ups
 log = logging.getLogger("qa")
 
 
@@ -61,6 +63,7 @@ class Result:
     answers: list[Answer]
     passages: list[Passage]
     confidence: float  # reader: calibrated probability of the best candidate; rules: the best sentence's score
+    interpreted: str | None = None  # the follow-up as read, its pronoun replaced ("what did Boris Johnson say?")
 
     @property
     def abstained(self) -> bool:
@@ -81,6 +84,11 @@ class _Loaded:
             self.answerer = RuleAnswerer(snapshot, sentences, self.retriever.bm25.idf, s.min_score, s.answer_ratio)
 
 
+def _turns_key(stamp: tuple, turns: list[str]) -> tuple:
+    """What a turn's answer depends on: the index generation and the last few questions."""
+    return (stamp, *turns[-3:])
+
+
 class QAService:
     """Indexes articles and answers questions over them; safe to share between threads."""
 
@@ -91,6 +99,7 @@ class QAService:
         self._lock = threading.Lock()
         self._failed: tuple[int, int] | None = None  # manifest stamp whose generation could not be loaded
         self.index_error: str | None = None  # why; the last good generation keeps serving meanwhile
+        self._answered: dict[tuple, str | None] = {}  # (stamp, *conversation) -> top answer, for follow-ups
 
     @property
     def embedder(self) -> Embedder:
@@ -278,30 +287,46 @@ class QAService:
         if any(len(h) > s.max_question_chars for h in history):
             raise QuestionError(f"history questions are limited to {s.max_question_chars} characters each")
         loaded = self.current()
-        parsed, query = self._query(question, history)
+        read, query = self._follow_up(question, history)
+        parsed = analyse(read)
         vector = self.embedder.encode([query])[0]
         passages = loaded.retriever.search(query, vector, max(k, s.passages))
-        read = passages[: s.passages]
+        top = passages[: s.passages]
         if s.answerer == "reader":
             answers, confidence = loaded.answerer.answers(
-                question, read, s.max_answers, s.min_probability, s.extra_probability
+                read, top, s.max_answers, s.min_probability, s.extra_probability
             )
         else:
-            if query != question:
-                vector = self.embedder.encode([question])[0]
-            answers, confidence = loaded.answerer.answers(parsed, vector, read, s.max_answers)
-        return Result(question, answers, passages[:k], confidence)
+            if query != read:
+                vector = self.embedder.encode([read])[0]
+            answers, confidence = loaded.answerer.answers(parsed, vector, top, s.max_answers)
+        self._remember(_turns_key(loaded.stamp, [*history, question]), answers[0].text if answers else None)
+        return Result(question, answers, passages[:k], confidence, read if read != question else None)
 
     def passages(self, question: str, history: Sequence[str] = (), k: int | None = None) -> list[Passage]:
         """The top `k` passages for `question` (default: the passages the reader reads)."""
-        _, query = self._query(question, history)
+        _, query = self._follow_up(question, list(history))
         return self.current().retriever.search(query, self.embedder.encode([query])[0], k or self.settings.passages)
 
-    @staticmethod
-    def _query(question: str, history: Sequence[str]) -> tuple[Question, str]:
-        """The analysed question and the text to search with (a follow-up adds the question before it)."""
-        parsed = analyse(question)
-        return parsed, f"{history[-1]} {question}" if history and parsed.is_follow_up else question
+    def _follow_up(self, question: str, history: list[str]) -> tuple[str, str]:
+        """The question to read and the text to search with. A pronoun that points back at the previous
+        turn's answer (or topic) is replaced by it; another follow-up searches with the previous question too."""
+        if not history or not analyse(question).is_follow_up:
+            return question, question
+        previous = analyse(history[-1])
+        answer = None
+        if previous.type in NEEDS_ANSWER:
+            key = _turns_key(self.current().stamp, history)
+            if key not in self._answered:
+                self.ask(history[-1], history=history[:-1])  # remembers its answer under `key`
+            answer = self._answered.get(key)
+        resolved = resolve(question, previous, answer)
+        return (resolved, resolved) if resolved else (question, f"{history[-1]} {question}")
+
+    def _remember(self, key: tuple, answer: str | None) -> None:
+        self._answered[key] = answer
+        while len(self._answered) > ANSWER_MEMORY:
+            self._answered.pop(next(iter(self._answered)))
 
     def article(self, article_id: str) -> Article:
         try:

@@ -95,3 +95,12 @@ def test_names_lose_titles_and_sentence_initial_words():
     found = {text[c.start : c.end] for c in spans}
     assert {"Rex Tillerson", "Boris Johnson"} <= found
     assert not any(f.split()[0] in ("Speaking", "State", "US", "Secretary", "Foreign") for f in found)
+
+
+def test_follow_up_pronoun_resolves_to_the_previous_answer(service):
+    first = service.ask("who threatened sanctions?").answers[0].text
+    follow = service.ask("what did he say about Syria?", history=["who threatened sanctions?"])
+    assert follow.interpreted == f"what did {first} say about Syria?"
+    assert "Johnson" in follow.passages[0].text
+    assert follow.answers and "Alfano" not in follow.answers[0].sentence
+    assert_cited(service, follow.answers[0])

@@ -45,6 +45,7 @@
 
   function renderReply(reply, response) {
     reply.replaceChildren();
+    if (response.interpreted) reply.append(el("p", "interpreted", `Read as: ${response.interpreted}`));
     if (response.abstained) {
       reply.append(el("p", "no-answer", response.message || "No answer found in the indexed articles."));
     } else {
