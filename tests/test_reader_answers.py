@@ -68,3 +68,13 @@ def test_spans_are_tidied(span, tidy):
     text = f"<{span}>"
     start, end = _tidy(text, 1, len(text) - 1)
     assert text[start:end] == tidy
+
+
+def test_chat_shows_the_reader_score_as_a_probability(reading):
+    from litestar.testing import TestClient
+
+    from web.app import create_app
+
+    with TestClient(create_app(qa=reading)) as client:
+        page = client.get("/", params={"q": "How many cruise missiles hit the Syrian airbase?"}).text
+        assert 'data-answerer="reader"' in page and "% likely right" in page and "score 0." not in page

@@ -36,6 +36,7 @@ class PageController(Controller):
             "error": None,
             "highlight": highlight,
             "max_chars": qa.settings.max_question_chars,
+            "answerer": qa.settings.answerer,
             "articles": qa.articles(),
         }
         if q is not None:

@@ -8,6 +8,9 @@
   const conversation = document.getElementById("conversation");
   const errorBox = document.getElementById("error");
   const maxHistory = 10;
+  // The trained reader's score is a calibrated probability of being right; the rules' is a match score.
+  const calibrated = document.getElementById("chat").dataset.answerer === "reader";
+  const scoreLabel = (score) => (calibrated ? `${Math.round(100 * score)}% likely right` : `score ${score.toFixed(2)}`);
 
   const load = () => { try { return JSON.parse(sessionStorage.getItem(KEY)) || []; } catch { return []; } };
   const save = (turns) => sessionStorage.setItem(KEY, JSON.stringify(turns.slice(-50)));
@@ -39,7 +42,7 @@
     li.append(quote);
     const link = el("a", "citation", `${c.title} · characters ${c.start}–${c.end}`);
     link.href = articleLink(c.article_id, c.start, c.end);
-    li.append(link, el("span", "score", `score ${a.score.toFixed(2)}`));
+    li.append(link, el("span", "score", scoreLabel(a.score)));
     return li;
   }
 
