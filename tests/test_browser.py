@@ -124,6 +124,13 @@ def test_pages_and_docs_stay_on_this_server(page, base_url):
     assert not problems
 
 
+def ask_in_new_chat(page, base_url, question):
+    page.goto(base_url + "/")
+    page.click("#clear")
+    page.fill("#question", question)
+    page.press("#question", "Enter")
+
+
 def box(page, selector):
     return page.locator(selector).last.bounding_box()
 
@@ -168,10 +175,7 @@ def test_whole_sentence_answer_is_shown_once(page, base_url):
 
 def test_citation_jump_centres_the_span_below_the_title(sized, base_url):
     expect = playwright.expect
-    sized.goto(base_url + "/")
-    sized.click("#clear")
-    sized.fill("#question", "What killed more than 80 people in Idlib province?")
-    sized.press("#question", "Enter")
+    ask_in_new_chat(sized, base_url, "What killed more than 80 people in Idlib province?")
     sized.locator(".turn a.citation").first.click()
     sized.wait_for_url("**/articles/**")
     expect(sized.locator("#highlight")).to_be_in_viewport()
@@ -197,10 +201,7 @@ def test_phone_width_does_not_overflow(browser, base_url):
 
 def test_server_answer_joins_the_stored_chat_once(page, base_url):
     expect = playwright.expect
-    page.goto(base_url + "/")
-    page.click("#clear")
-    page.fill("#question", "Who is Rex Tillerson?")
-    page.press("#question", "Enter")
+    ask_in_new_chat(page, base_url, "Who is Rex Tillerson?")
     expect(page.locator(".turn .answers, .turn .no-answer")).to_have_count(1)
     page.goto(base_url + "/?q=who+threatened+sanctions%3F")
     expect(page.locator(".turn")).to_have_count(2)
