@@ -72,9 +72,10 @@ class TorchRunner:
 
     def __call__(self, inputs: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
         self.model.eval()  # a model being trained is read without dropout
+        device = next(self.model.parameters()).device
         with self.torch.inference_mode():
-            out = self.model(**{k: self.torch.from_numpy(v) for k, v in inputs.items()})
-        return out.start_logits.float().numpy(), out.end_logits.float().numpy()
+            out = self.model(**{k: self.torch.from_numpy(v).to(device) for k, v in inputs.items()})
+        return out.start_logits.float().cpu().numpy(), out.end_logits.float().cpu().numpy()
 
 
 class OnnxRunner:
