@@ -57,6 +57,7 @@ class Settings:
     max_article_bytes: int = setting(5_000_000, "largest article file accepted")
     host: str = setting("127.0.0.1", "address the web server binds")
     port: int = setting(8000, "port the web server listens on")
+    workers: int = setting(1, "web server processes; each loads the models, all serve the same index files")
     rate_limit: int = setting(0, "requests per minute per client address, /health excepted (0: no limit)")
     progress: bool = setting(True, "show progress bars while indexing")
 
@@ -71,12 +72,22 @@ class Settings:
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)
 
+    def to_env(self) -> dict[str, str]:
+        """These settings as `QA_*` variables (what `from_env` reads back), for child processes."""
+        out = {}
+        for f in dataclasses.fields(self):
+            value = getattr(self, f.name)
+            out[ENV_PREFIX + f.name.upper()] = str(value).lower() if isinstance(value, bool) else str(value)
+        return out
+
     def replace(self, **changes: Any) -> Settings:
         return dataclasses.replace(self, **changes)
 
     def __post_init__(self) -> None:
         for name in ("index_dir", "seeds_dir", "cache_dir"):
             object.__setattr__(self, name, Path(getattr(self, name)))
+        if self.workers < 1:
+            raise ValueError(f"setting workers: {self.workers} must be at least 1")
         if self.answerer not in ANSWERERS:
             raise ValueError(f"setting answerer: {self.answerer!r} is not one of {', '.join(ANSWERERS)}")
 

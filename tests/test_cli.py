@@ -81,3 +81,56 @@ def test_web_refuses_a_busy_port_and_a_broken_index_in_one_line(tmp_path, capsys
     assert web_main(["--port", str(port), "--index-dir", str(tmp_path / "index")]) == 2
     lines = capsys.readouterr().err.strip().splitlines()
     assert "unreadable manifest" in lines[-1] and "qa index build" in lines[-1] and "Traceback" not in "".join(lines)
+
+
+def test_web_workers_share_the_index_and_see_new_generations(fresh_service, tmp_path):
+    import subprocess
+    import sys
+    import urllib.request
+
+    fresh_service.build()
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    index = str(fresh_service.settings.index_dir)
+    cache = str(fresh_service.settings.cache_dir)
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "web",
+            "--workers",
+            "2",
+            "--port",
+            str(port),
+            "--index-dir",
+            index,
+            "--cache-dir",
+            cache,
+        ],
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+    def articles() -> int | None:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/articles", timeout=5) as r:
+                return len(json.load(r))
+        except OSError:
+            return None
+
+    try:
+        deadline = time.monotonic() + 240
+        while articles() != 1:
+            assert server.poll() is None and time.monotonic() < deadline, "the workers did not start"
+            time.sleep(0.5)
+        extra = tmp_path / "extra.txt"
+        extra.write_text("Harbour bridge reopens\n\nThe harbour bridge reopened on Monday after repairs.")
+        fresh_service.add(extra)
+        deadline = time.monotonic() + 60
+        while [articles() for _ in range(8)] != [2] * 8:  # requests land on both workers
+            assert time.monotonic() < deadline, "a worker kept the old generation"
+            time.sleep(0.2)
+    finally:
+        server.terminate()
+        server.wait(30)

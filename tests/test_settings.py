@@ -29,3 +29,10 @@ def test_every_setting_has_help():
 def test_unknown_answerer_is_refused():
     with pytest.raises(ValueError, match="setting answerer: 'magic' is not one of rules, reader"):
         Settings(answerer="magic")
+
+
+def test_settings_survive_the_environment_round_trip(tmp_path):
+    from qa import Settings
+
+    custom = Settings(index_dir=tmp_path / "i", progress=False, min_probability=0.5, workers=3, answerer="reader")
+    assert Settings.from_env(custom.to_env()) == custom

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import socket
 import sys
 
@@ -42,7 +43,21 @@ def main(argv: list[str] | None = None) -> int:
         print(f"qa-web: {problem}", file=sys.stderr)
         return 2
     print(f"News QA: open http://{settings.host}:{settings.port}/ once the index is loaded", file=sys.stderr)
-    uvicorn.run(create_app(qa=qa), host=settings.host, port=settings.port, log_level="info")
+    if settings.workers == 1:
+        uvicorn.run(create_app(qa=qa), host=settings.host, port=settings.port, log_level="info")
+        return 0
+    qa.ensure_index()  # once, before the workers start
+    cores = len(os.sched_getaffinity(0))
+    threads = settings.reader_threads or max(1, cores // settings.workers)  # no oversubscription
+    os.environ.update(settings.replace(reader_threads=threads).to_env())  # each worker's create_app reads them
+    uvicorn.run(
+        "web.app:create_app",
+        factory=True,
+        workers=settings.workers,
+        host=settings.host,
+        port=settings.port,
+        log_level="info",
+    )
     return 0
 
 
