@@ -1,0 +1,135 @@
+"""End-to-end serving benchmark: POST /api/ask against `qa-web --workers N` at several client concurrencies.
+
+    .venv/bin/python -m benchmarks.serve [--workers 1 2] [--concurrency 1 8 32] [--requests 200]
+                                          [--index-dir index/bench/seed] [--answerer rules]
+
+Each run starts a fresh server on a free port, warms it up, then sends --requests questions (the seed questions,
+cycled) from --concurrency client threads. Writes serve.md (a table) and serve.json under --out.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import numpy as np
+
+from benchmarks.squad import ROOT, SEED_QUESTIONS, service
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--workers", type=int, nargs="+", default=[1, 2])
+    p.add_argument("--concurrency", type=int, nargs="+", default=[1, 8, 32])
+    p.add_argument("--requests", type=int, default=200)
+    p.add_argument("--index-dir", type=Path, help="index to serve (default: the seed articles in index/bench/seed)")
+    p.add_argument("--answerer", default=os.environ.get("QA_ANSWERER", "rules"))
+    p.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results")
+    args = p.parse_args()
+    index_dir = args.index_dir or service("seed").settings.index_dir
+    questions = [json.loads(line)["question"] for line in SEED_QUESTIONS.read_text().splitlines() if line]
+    rows = []
+    for workers in args.workers:
+        with Server(index_dir, workers, args.answerer) as url:
+            for concurrency in args.concurrency:
+                rows.append({"workers": workers, "concurrency": concurrency, **load(url, questions, concurrency, args)})
+                print(rows[-1], flush=True)
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / "serve.json").write_text(json.dumps(rows, indent=2) + "\n")
+    text = table(rows, args, index_dir)
+    (args.out / "serve.md").write_text(text)
+    print(text)
+
+
+class Server:
+    """`python -m web` in a child process on a free port, until the block ends."""
+
+    def __init__(self, index_dir: Path, workers: int, answerer: str):
+        self.args = [sys.executable, "-m", "web", "--index-dir", str(index_dir), "--workers", str(workers)]
+        self.args += ["--answerer", answerer]
+
+    def __enter__(self) -> str:
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        self.process = subprocess.Popen(
+            [*self.args, "--port", str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT
+        )
+        url = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 300
+        while not _ready(url):
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                raise SystemExit(f"the server did not start: {' '.join(self.args)}")
+            time.sleep(0.5)
+        return url
+
+    def __exit__(self, *exc) -> None:
+        self.process.terminate()
+        self.process.wait(60)
+
+
+def load(url: str, questions: list[str], concurrency: int, args) -> dict:
+    """Latency percentiles and throughput of `args.requests` asks from `concurrency` threads (after a warm-up)."""
+    for q in questions:
+        _ask(url, q)
+    started = time.perf_counter()
+    with ThreadPoolExecutor(concurrency) as pool:
+        results = list(pool.map(lambda i: _ask(url, questions[i % len(questions)]), range(args.requests)))
+    seconds = time.perf_counter() - started
+    latencies = [ms for ms, ok in results if ok]
+    return {
+        "requests_per_second": round(len(results) / seconds, 1),
+        "latency_ms_p50": round(float(np.percentile(latencies, 50)), 1) if latencies else None,
+        "latency_ms_p95": round(float(np.percentile(latencies, 95)), 1) if latencies else None,
+        "errors": sum(not ok for _, ok in results),
+    }
+
+
+def _ask(url: str, question: str) -> tuple[float, bool]:
+    body = json.dumps({"question": question}).encode()
+    request = urllib.request.Request(url + "/api/ask", body, {"Content-Type": "application/json"})
+    started = time.perf_counter()
+    try:
+        with urllib.request.urlopen(request, timeout=120) as r:
+            ok = r.status == 200
+            r.read()
+    except (urllib.error.URLError, OSError):
+        ok = False
+    return 1000 * (time.perf_counter() - started), ok
+
+
+def _ready(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url + "/health", timeout=2) as r:
+            return r.status == 200
+    except (urllib.error.URLError, OSError):
+        return False
+
+
+def table(rows: list[dict], args, index_dir: Path) -> str:
+    lines = [
+        f"POST /api/ask, {args.requests} requests per row, answerer={args.answerer}, index {index_dir}, "
+        f"{len(os.sched_getaffinity(0))} cores",
+        "",
+        "| workers | concurrency | requests/s | p50 ms | p95 ms | errors |",
+        "|---|---|---|---|---|---|",
+    ]
+    for r in rows:
+        lines.append(
+            f"| {r['workers']} | {r['concurrency']} | {r['requests_per_second']} | {r['latency_ms_p50']} | "
+            f"{r['latency_ms_p95']} | {r['errors']} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    main()
