@@ -1,4 +1,4 @@
-"""Hybrid passage retrieval: dense FAISS search and BM25, fused by reciprocal rank."""
+"""Hybrid passage retrieval: dense FAISS search and BM25, fused by normalised score (or reciprocal rank)."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ class Passage:
     chunk: Chunk
     title: str
     text: str
-    score: float  # fused reciprocal-rank score
+    score: float  # fused retrieval score
 
 
 def passage_text(title: str, text: str) -> str:
@@ -23,13 +23,17 @@ def passage_text(title: str, text: str) -> str:
     return f"{title}\n{text}"
 
 
-class Retriever:
-    """Searches one index snapshot."""
+FUSIONS = ("score", "rrf")
 
-    def __init__(self, snapshot: Snapshot, candidates: int, rrf_k: int):
+
+class Retriever:
+    """Searches one index snapshot. `fusion="score"`: each retriever's scores over its candidates are min-max
+    normalised and mixed, `dense_weight` for FAISS and the rest for BM25; `"rrf"`: reciprocal-rank fusion."""
+
+    def __init__(self, snapshot: Snapshot, candidates: int, rrf_k: int, fusion: str = "score", dense_weight=0.5):
         self.snapshot = snapshot
-        self.candidates = candidates
-        self.rrf_k = rrf_k
+        self.candidates, self.rrf_k = candidates, rrf_k
+        self.fusion, self.dense_weight = fusion, dense_weight
         self.bm25 = BM25(
             [passage_text(snapshot.articles[c.article_id].title, snapshot.chunk_text(c)) for c in snapshot.chunks]
         )
@@ -39,13 +43,13 @@ class Retriever:
         if not self.snapshot.chunks:
             return []
         n = min(self.candidates, len(self.snapshot.chunks))
-        _, ids = self.snapshot.vectors.search(query_vector.reshape(1, -1), n)
-        dense = [int(i) for i in ids[0] if i >= 0]
-        lexical = [self.snapshot.chunks[i].id for i, _ in self.bm25.top(query, n)]
-        fused: dict[int, float] = {}
-        for ranking in (dense, lexical):
-            for rank, cid in enumerate(ranking):
-                fused[cid] = fused.get(cid, 0.0) + 1.0 / (self.rrf_k + rank + 1)
+        scores, ids = self.snapshot.vectors.search(query_vector.reshape(1, -1), n)
+        dense = [(int(i), float(s)) for i, s in zip(ids[0], scores[0], strict=True) if i >= 0]
+        lexical = [(self.snapshot.chunks[i].id, score) for i, score in self.bm25.top(query, n)]
+        if self.fusion == "rrf":
+            fused = _reciprocal_rank(self.rrf_k, dense, lexical)
+        else:
+            fused = _normalised(self.dense_weight, dense, lexical)
         out = []
         for cid in sorted(fused, key=lambda cid: (-fused[cid], cid))[:k]:
             chunk = self.snapshot.chunk_by_id[cid]
@@ -55,3 +59,24 @@ class Retriever:
                 )
             )
         return out
+
+
+def _reciprocal_rank(rrf_k: int, *rankings: list[tuple[int, float]]) -> dict[int, float]:
+    fused: dict[int, float] = {}
+    for ranking in rankings:
+        for rank, (cid, _) in enumerate(ranking):
+            fused[cid] = fused.get(cid, 0.0) + 1.0 / (rrf_k + rank + 1)
+    return fused
+
+
+def _normalised(dense_weight: float, dense: list[tuple[int, float]], lexical: list[tuple[int, float]]) -> dict:
+    """w * minmax(dense) + (1 - w) * minmax(bm25); a chunk missing from one list scores 0 there."""
+    fused: dict[int, float] = {}
+    for weight, ranking in ((dense_weight, dense), (1 - dense_weight, lexical)):
+        if not ranking:
+            continue
+        values = [s for _, s in ranking]
+        low, span = min(values), max(values) - min(values)
+        for cid, s in ranking:
+            fused[cid] = fused.get(cid, 0.0) + weight * ((s - low) / span if span > 0 else 1.0)
+    return fused

@@ -76,7 +76,7 @@ class _Loaded:
     def __init__(self, snapshot: Snapshot, service: QAService, stamp: tuple[int, int]):
         s = service.settings
         self.snapshot, self.stamp = snapshot, stamp
-        self.retriever = Retriever(snapshot, s.candidates, s.rrf_k)
+        self.retriever = Retriever(snapshot, s.candidates, s.rrf_k, s.fusion, s.dense_weight)
         if s.answerer == "reader":
             self.answerer = Answerer(snapshot, service.reader)
         else:

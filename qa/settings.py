@@ -32,7 +32,9 @@ class Settings:
     chunk_chars: int = setting(700, "target chunk size in characters (whole sentences)")
     chunk_overlap: int = setting(1, "sentences shared by consecutive chunks")
     candidates: int = setting(40, "passages each retriever (dense, BM25) contributes to the fusion")
-    rrf_k: int = setting(60, "reciprocal-rank-fusion constant")
+    fusion: str = setting("score", "how dense and BM25 results combine: score (normalised scores) or rrf (ranks)")
+    dense_weight: float = setting(0.5, "fusion=score: weight of the dense score (the rest is BM25's)")
+    rrf_k: int = setting(60, "fusion=rrf: reciprocal-rank-fusion constant")
     passages: int = setting(5, "passages the reader reads and returns with an answer (the API's k: how many return)")
     max_answers: int = setting(3, "most distinct answers returned for one question")
     answerer: str = setting("rules", "how short answers are chosen: rules, or reader (the trained extractive reader)")
@@ -88,6 +90,8 @@ class Settings:
             object.__setattr__(self, name, Path(getattr(self, name)))
         if self.workers < 1:
             raise ValueError(f"setting workers: {self.workers} must be at least 1")
+        if self.fusion not in ("score", "rrf"):
+            raise ValueError(f"setting fusion: {self.fusion!r} is not one of score, rrf")
         if self.answerer not in ANSWERERS:
             raise ValueError(f"setting answerer: {self.answerer!r} is not one of {', '.join(ANSWERERS)}")
 

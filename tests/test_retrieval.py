@@ -43,3 +43,16 @@ def test_bm25_prefers_documents_with_rarer_terms():
     assert bm25.df("cat") == 2 and bm25.idf("cat") < bm25.idf("zebra")
     assert [i for i, _ in bm25.top("dog sat", 3)][0] == 1
     assert bm25.top("zebra", 3) == []
+
+
+def test_score_fusion_normalises_each_retriever():
+    from qa.retrieval import _normalised, _reciprocal_rank
+
+    dense = [(1, 0.9), (2, 0.5), (3, 0.1)]  # cosine scores
+    lexical = [(3, 30.0), (4, 10.0)]  # BM25 scores, another scale
+    fused = _normalised(0.5, dense, lexical)
+    assert fused == {1: 0.5, 2: 0.25, 3: 0.5, 4: 0.0}
+    assert _normalised(1.0, dense, lexical)[1] == 1.0 and _normalised(0.0, dense, lexical)[3] == 1.0
+    assert _normalised(0.5, [(7, 0.3)], []) == {7: 0.5}  # one candidate: full marks for that retriever
+    ranks = _reciprocal_rank(60, dense, lexical)
+    assert max(ranks, key=ranks.get) == 3  # found by both
