@@ -32,18 +32,24 @@ def main() -> None:
     qa = service("squad-v2", V2_DEV / "docs.jsonl")
     rows = load_questions(first, args.sample, args.seed)
     answerer = qa.current().answerer
-    evidence, correct, per_question = [], [], []
+    evidence, correct, answerable, per_question = [], [], [], []
     started = time.perf_counter()
     for n, row in enumerate(rows, 1):
         candidates = answerer.candidates(row["question"], qa.passages(row["question"]))[:TOP]
         texts = [qa.article(c.passage.chunk.article_id).text[c.start : c.end] for c in candidates]
         evidence += [c.evidence for c in candidates]
         correct += [exact(t, row["answers"]) for t in texts]
+        answerable += [bool(row["answers"])] * len(texts)
         per_question.append((row["answers"], candidates, texts))
         if n % 250 == 0:
             print(f"{n}/{len(rows)} questions read ({time.perf_counter() - started:.0f}s)", flush=True)
     calibrator = Calibrator.fit(
-        evidence, correct, data="SQuAD 2.0 dev, first half (articles 1-18)", questions=len(rows), seed=args.seed
+        evidence,
+        correct,
+        answerable,
+        data="SQuAD 2.0 dev, first half (articles 1-18)",
+        questions=len(rows),
+        seed=args.seed,
     )
     tops = [(gold, *_best(calibrator, c, t)) for gold, c, t in per_question]  # what the service would show first
     best = choose_threshold(tops)

@@ -116,7 +116,12 @@ class QAService:
             threads = s.reader_threads or len(os.sched_getaffinity(0))
             runner, tokenizer = open_runner(path, s.reader_backend, s.cache_dir, threads, s.offline)
             self._reader = SpanReader(
-                runner, tokenizer, s.reader_max_length, s.reader_stride, s.max_answer_tokens, Calibrator.load(path)
+                runner,
+                tokenizer,
+                s.reader_max_length,
+                s.reader_stride,
+                s.max_answer_tokens,
+                Calibrator.load(path).with_prior(s.answerable_prior),
             )
         return self._reader
 

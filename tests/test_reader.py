@@ -192,3 +192,27 @@ def test_calibrator_learns_and_round_trips(tmp_path):
     assert expected_calibration_error([0.9] * 10, [False] * 10) == pytest.approx(0.9)
     rows = reliability(predicted, correct)
     assert sum(r["count"] for r in rows) == 400 and all(0 <= r["accuracy"] <= 1 for r in rows)
+
+
+def test_calibration_follows_the_share_of_answerable_questions(tmp_path):
+    """Half the questions unanswerable when fitted; the probability rises when most are answerable."""
+    rng = random.Random(1)
+    evidence, correct, answerable = [], [], []
+    for _ in range(2000):
+        has_answer = rng.random() < 0.5
+        margin = rng.gauss(3 if has_answer else 0, 2)
+        evidence.append(Evidence(margin=margin, prob=0.5, rank=0, support=1, gap=0.0))
+        answerable.append(has_answer)
+        correct.append(has_answer and rng.random() < 0.8)
+    fitted = Calibrator.fit(evidence, correct, answerable)
+    assert fitted.meta["answerable_share"] == pytest.approx(0.5, abs=0.05)
+    as_fitted = [fitted(e) for e in evidence]
+    assert expected_calibration_error(as_fitted, correct) < 0.05
+    mostly = fitted.with_prior(0.9)
+    keep = [i for i in range(2000) if answerable[i] or i % 9 == 0]  # resample: ~90% answerable
+    shifted = [mostly(evidence[i]) for i in keep]
+    assert expected_calibration_error(shifted, [correct[i] for i in keep]) < 0.05
+    assert all(mostly(e) > fitted(e) for e in evidence[:50])
+    assert fitted.with_prior(0)(evidence[0]) == pytest.approx(fitted(evidence[0]))
+    fitted.save(tmp_path)
+    assert Calibrator.load(tmp_path).with_prior(0.9)(evidence[0]) == pytest.approx(mostly(evidence[0]))

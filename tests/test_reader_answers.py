@@ -78,3 +78,10 @@ def test_chat_shows_the_reader_score_as_a_probability(reading):
     with TestClient(create_app(qa=reading)) as client:
         page = client.get("/", params={"q": "How many cruise missiles hit the Syrian airbase?"}).text
         assert 'data-answerer="reader"' in page and "% likely right" in page and "score 0." not in page
+
+
+def test_answers_never_cross_a_paragraph_break(reading):
+    eager = QAService(reading.settings.replace(min_probability=0.0), reading.embedder, reading.reader)
+    for q in seed_questions():
+        for answer in eager.ask(q["question"]).answers:
+            assert "\n\n" not in answer.text.replace("\r", "")
