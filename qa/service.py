@@ -28,6 +28,7 @@ from .rules import RuleAnswerer
 from .settings import Settings
 
 ENCODE_BATCH = 256
+_NOTHING = object()
 ANSWER_MEMORY = 1024  # recent (conversation -> top answer) pairs kept for resolving follow-ups
 log = logging.getLogger("qa")
 
@@ -97,9 +98,10 @@ class QAService:
         self._embedder, self._reader = embedder, reader
         self._loaded: _Loaded | None = None
         self._lock = threading.Lock()
-        self._failed: tuple[int, int] | None = None  # manifest stamp whose generation could not be loaded
+        self._failed: object = _NOTHING  # manifest stamp (None: no manifest) whose generation could not be loaded
         self.index_error: str | None = None  # why; the last good generation keeps serving meanwhile
         self._answered: dict[tuple, str | None] = {}  # (stamp, *conversation) -> top answer, for follow-ups
+        self._memory_lock = threading.Lock()
 
     @property
     def embedder(self) -> Embedder:
@@ -244,7 +246,7 @@ class QAService:
                 self._failed, self.index_error = stamp, str(exc)
                 log.warning("serving index generation %d: %s", self._loaded.snapshot.manifest.generation, exc)
                 return self._loaded
-            self._loaded, self._failed, self.index_error = _Loaded(snapshot, self, stamp), None, None
+            self._loaded, self._failed, self.index_error = _Loaded(snapshot, self, stamp), _NOTHING, None
             return self._loaded
 
     def status(self) -> dict:
@@ -329,9 +331,10 @@ class QAService:
         return (resolved, resolved) if resolved else (question, f"{history[-1]} {question}")
 
     def _remember(self, key: tuple, answer: str | None) -> None:
-        self._answered[key] = answer
-        while len(self._answered) > ANSWER_MEMORY:
-            self._answered.pop(next(iter(self._answered)))
+        with self._memory_lock:
+            self._answered[key] = answer
+            while len(self._answered) > ANSWER_MEMORY:
+                self._answered.pop(next(iter(self._answered)))
 
     def article(self, article_id: str) -> Article:
         try:

@@ -152,3 +152,12 @@ def test_broken_manifest_keeps_serving_and_build_recovers(fresh_service):
     fresh_service.build()  # a full build always recovers, whatever the old manifest holds
     assert fresh_service.status() == {**status, "status": "ok", "generation": generation + 1, "index_error": None}
     assert fresh_service.ask("who threatened sanctions?").answers
+
+
+def test_deleted_manifest_is_reported_while_serving(fresh_service):
+    fresh_service.build()
+    assert fresh_service.ask("who threatened sanctions?").answers
+    (fresh_service.settings.index_dir / "manifest.json").unlink()
+    assert fresh_service.ask("who threatened sanctions?").answers
+    status = fresh_service.status()
+    assert status["status"] == "degraded" and "no index" in status["index_error"]
