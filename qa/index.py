@@ -96,7 +96,8 @@ class Snapshot:
         if self.manifest is None:
             raise IndexStateError.missing(index_dir)
         try:
-            self.vectors = faiss.read_index(str(Path(index_dir) / self.manifest.vectors_file))
+            # memory-mapped vectors: processes serving the same generation share one copy in the page cache
+            self.vectors = faiss.read_index(str(Path(index_dir) / self.manifest.vectors_file), faiss.IO_FLAG_MMAP_IFC)
             db = sqlite3.connect(f"file:{Path(index_dir) / self.manifest.metadata_file}?mode=ro", uri=True)
         except (RuntimeError, sqlite3.Error) as exc:
             raise IndexStateError(f"cannot read index in {index_dir}: {exc}") from None
