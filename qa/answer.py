@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from .calibration import Evidence
-from .chunking import split_sentences
+from .chunking import PARAGRAPH_BREAK, split_sentences
 from .index import Snapshot
 from .metrics import normalize
 from .reader import SpanReader
@@ -14,7 +13,6 @@ from .retrieval import Passage
 
 SPANS_PER_WINDOW = 3
 _TRAILING = ",;:–—-"
-_PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
 _PAIRS = {"(": ")", "[": "]", '"': '"', "“": "”", "‘": "’"}
 
 
@@ -64,7 +62,7 @@ class Answerer:
         for f in found:  # best logit first, so a group's first mention is its strongest
             passage = passages[f.context]
             start, end = _tidy(passage.text, f.start, f.end)
-            if _PARAGRAPH_BREAK.search(passage.text, start, end):
+            if PARAGRAPH_BREAK.search(passage.text, start, end):
                 continue  # an answer never runs from one paragraph into the next
             key = normalize(passage.text[start:end])
             article, at = passage.chunk.article_id, passage.chunk.start

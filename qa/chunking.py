@@ -12,7 +12,7 @@ ABBREVIATIONS = frozenset(
 )
 # End punctuation, optional closing quotes/brackets, then space before a likely sentence start.
 _BOUNDARY = re.compile(r"[.!?]+[\"'”’)\]]*(?=\s+[\"'“‘(\[]?[A-Z0-9])")
-_PARAGRAPH = re.compile(r"\n\s*\n")
+PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
 
 
 @dataclass(frozen=True)
@@ -45,7 +45,7 @@ def split_sentences(text: str, start: int = 0, end: int | None = None) -> list[S
     end = len(text) if end is None else end
     spans: list[Span] = []
     para_start = start
-    breaks = [m for m in _PARAGRAPH.finditer(text, start, end)]
+    breaks = [m for m in PARAGRAPH_BREAK.finditer(text, start, end)]
     for para_end in [m.start() for m in breaks] + [end]:
         cursor = para_start
         for m in _BOUNDARY.finditer(text, para_start, para_end):

@@ -12,7 +12,9 @@ PLACE = re.compile(r"\bthere\b", re.I)
 POSSESSIVE = {"his", "hers", "its"}
 _NOT_A_NOUN = {"about", "to", "for", "with", "at", "in", "on", "from", "by", "of", "and", "or", "as", "that", "if"}
 MAX_WORDS = 8  # longer answers are descriptions, not something a pronoun names
-NEEDS_ANSWER = {AnswerType.PERSON, AnswerType.PLACE, AnswerType.ENTITY}  # the antecedent is the previous answer
+# answer types whose answer a later pronoun can stand for, and which pronouns
+PRONOUNS_FOR = {AnswerType.PERSON: PERSON, AnswerType.PLACE: PLACE, AnswerType.ENTITY: THING}
+NEEDS_ANSWER = PRONOUNS_FOR.keys()  # the antecedent is the previous answer
 
 
 def antecedent(previous: Question, answer: str | None) -> tuple[str, re.Pattern] | None:
@@ -22,15 +24,9 @@ def antecedent(previous: Question, answer: str | None) -> tuple[str, re.Pattern]
     if previous.type == AnswerType.DEFINITION:
         person = previous.text.lstrip().lower().startswith("who")
         return previous.topic, PERSON if person else THING
-    if not answer or len(answer.split()) > MAX_WORDS:
+    if not answer or len(answer.split()) > MAX_WORDS or previous.type not in PRONOUNS_FOR:
         return None
-    if previous.type == AnswerType.PERSON:
-        return answer, PERSON
-    if previous.type == AnswerType.PLACE:
-        return answer, PLACE
-    if previous.type == AnswerType.ENTITY:
-        return answer, THING
-    return None
+    return answer, PRONOUNS_FOR[previous.type]
 
 
 def resolve(question: str, previous: Question, answer: str | None) -> str | None:

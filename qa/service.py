@@ -295,7 +295,6 @@ class QAService:
             raise QuestionError(f"history questions are limited to {s.max_question_chars} characters each")
         loaded = self.current()
         read, query = self._follow_up(question, history)
-        parsed = analyse(read)
         vector = self.embedder.encode([query])[0]
         passages = loaded.retriever.search(query, vector, max(k, s.passages))
         top = passages[: s.passages]
@@ -306,7 +305,7 @@ class QAService:
         else:
             if query != read:
                 vector = self.embedder.encode([read])[0]
-            answers, confidence = loaded.answerer.answers(parsed, vector, top, s.max_answers)
+            answers, confidence = loaded.answerer.answers(analyse(read), vector, top, s.max_answers)
         self._remember(_turns_key(loaded.stamp, [*history, question]), answers[0].text if answers else None)
         return Result(question, answers, passages[:k], confidence, read if read != question else None)
 

@@ -27,9 +27,9 @@
 
   // Scroll a turn into view above the sticky question bar: all of it if it fits, else from its question.
   function reveal(turn) {
-    const room = window.innerHeight - form.getBoundingClientRect().height;
-    turn.style.scrollMarginBottom = `${form.getBoundingClientRect().height + 8}px`;
-    turn.scrollIntoView({ block: turn.getBoundingClientRect().height < room ? "end" : "start" });
+    const bar = form.getBoundingClientRect().height;
+    turn.style.scrollMarginBottom = `${bar + 8}px`;
+    turn.scrollIntoView({ block: turn.getBoundingClientRect().height < window.innerHeight - bar ? "end" : "start" });
   }
 
   function renderAnswer(a) {
