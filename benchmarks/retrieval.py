@@ -45,13 +45,7 @@ def main() -> None:
         vectors = qa.embedder.encode([r["question"] for r in rows])
         for (fusion, weight), key in zip(configs, results, strict=True):
             retriever.fusion, retriever.dense_weight = fusion, weight
-            hits1 = hits5 = 0
-            for row, vector in zip(rows, vectors, strict=True):
-                found = [normalize(p.text) for p in retriever.search(row["question"], vector, 5)]
-                gold = [normalize(a) for a in row["answers"]]
-                hits1 += any(g in found[0] for g in gold) if found else 0
-                hits5 += any(g in text for g in gold for text in found)
-            results[key][label] = (round(hits1 / len(rows), 4), round(hits5 / len(rows), 4))
+            results[key][label] = recall(retriever, rows, vectors)
             print(label, key, results[key][label], flush=True)
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "retrieval.json").write_text(json.dumps(results, indent=2) + "\n")
@@ -66,6 +60,17 @@ def main() -> None:
         lines.append(f"| {key} | " + " | ".join(f"{r1:.3f} / {r5:.3f}" for r1, r5 in by_set.values()) + " |")
     (args.out / "retrieval.md").write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
+
+
+def recall(retriever, rows: list[dict], vectors) -> tuple[float, float]:
+    """recall@1 and recall@5: the share of questions with a gold answer in the top passage / top five."""
+    hits1 = hits5 = 0
+    for row, vector in zip(rows, vectors, strict=True):
+        found = [normalize(p.text) for p in retriever.search(row["question"], vector, 5)]
+        gold = [normalize(a) for a in row["answers"]]
+        hits1 += any(g in found[0] for g in gold) if found else 0
+        hits5 += any(g in text for g in gold for text in found)
+    return round(hits1 / len(rows), 4), round(hits5 / len(rows), 4)
 
 
 def train_sample(articles: int, seed: int) -> tuple[Path, list[dict]]:

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from . import settings as settings_module
 from .articles import ArticleError
+from .cluster import ClusterError
 from .embedding import ModelError
 from .index import IndexStateError
 from .inference import ReaderError
@@ -51,6 +52,15 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument("source", nargs="?", type=Path)
     add = index.add_parser("add", help="add or update articles; unchanged ones are skipped", parents=[common])
     add.add_argument("paths", nargs="+", type=Path)
+    for parser in (build, add):
+        parser.add_argument(
+            "--ray",
+            nargs="?",
+            const="",
+            metavar="ADDRESS",
+            help="chunk and embed on Ray: a cluster (host:port or ray://host:port); without ADDRESS, "
+            "RAY_ADDRESS or a local Ray instance (needs pip install -e '.[cluster]')",
+        )
     remove = index.add_parser("remove", help="remove an article by id", parents=[common])
     remove.add_argument("article_id")
     index.add_parser("stats", help="what the index holds", parents=[common])
@@ -106,7 +116,16 @@ def main(argv: list[str] | None = None) -> int:
     try:
         service = QAService(settings_from(args))
         return _run(service, args)
-    except (ArticleError, IndexStateError, ModelError, QuestionError, ReaderError, UnknownArticle, ValueError) as exc:
+    except (
+        ArticleError,
+        ClusterError,
+        IndexStateError,
+        ModelError,
+        QuestionError,
+        ReaderError,
+        UnknownArticle,
+        ValueError,
+    ) as exc:
         print(f"qa: error: {exc}", file=sys.stderr)
         return 2
 
@@ -117,9 +136,9 @@ def _run(service: QAService, args: argparse.Namespace) -> int:
             print(json.dumps(service.stats(), indent=2))
             return 0
         if args.action == "build":
-            report = service.build(args.source)
+            report = service.build(args.source, ray=args.ray)
         elif args.action == "add":
-            report = service.add(*args.paths)
+            report = service.add(*args.paths, ray=args.ray)
         else:
             report = service.remove(args.article_id)
         print(_describe(report))

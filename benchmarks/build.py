@@ -1,0 +1,136 @@
+"""Index build speed: chunks/s, peak memory and index size per way of embedding, plus the retrieval quality kept.
+
+    .venv/bin/python -m benchmarks.build [--articles 442] [--modes torch onnx-int8 ray] [--smoke]
+
+The corpus is SQuAD v1.1 train (CC BY-SA 4.0): its 18,896 paragraphs as 442 articles (paragraphs joined by
+blank lines). Each mode builds a fresh index in its own process: `torch` (sentence-transformers), `onnx-int8`
+(the int8 ONNX Runtime embedder) and `ray` (a local Ray instance, two embedding actors). Quality: recall@5 of
+1,000 SQuAD v1.1 dev questions over the 48 dev articles indexed with the same embedder. Writes build.md and
+build.json under --out; --smoke builds the seed articles only (for the test suite).
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import os
+import resource
+import subprocess
+import sys
+from pathlib import Path
+
+from benchmarks.retrieval import recall
+from benchmarks.squad import ROOT, SHARED, V1_DEV, WORK, require
+from qa import QAService, Settings
+from qa.evaluation import load_questions
+
+TRAIN = SHARED / "data" / "squad_v1.1_train.jsonl.gz"
+MODES = ("torch", "onnx-int8", "ray")
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--articles", type=int, default=442)
+    p.add_argument("--modes", nargs="+", default=list(MODES), choices=MODES)
+    p.add_argument("--sample", type=int, default=1000, help="dev questions for recall@5 (0: skip)")
+    p.add_argument("--smoke", action="store_true", help="the seed articles, no recall (for the test suite)")
+    p.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results")
+    p.add_argument("--one", nargs=3, metavar=("MODE", "SOURCE", "INDEX"), help=argparse.SUPPRESS)
+    args = p.parse_args()
+    if args.one:
+        print(json.dumps(build_one(*args.one)))
+        return
+    source = ROOT / "seeds" if args.smoke else corpus(args.articles)
+    rows = []
+    for mode in args.modes:
+        run = subprocess.run(
+            [sys.executable, "-m", "benchmarks.build", "--one", mode, str(source), str(args.out / f"index-{mode}")],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+        )
+        if run.returncode:
+            raise SystemExit(f"{mode} build failed:\n{run.stderr[-3000:]}")
+        rows.append(json.loads(run.stdout.strip().splitlines()[-1]))
+        if not args.smoke and args.sample and mode != "ray":  # ray embeds like torch
+            rows[-1]["recall_at_5"] = dev_recall(mode, args.sample)
+        print(rows[-1], flush=True)
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / "build.json").write_text(json.dumps(rows, indent=2) + "\n")
+    text = table(rows, source)
+    (args.out / "build.md").write_text(text)
+    print(text)
+
+
+def corpus(articles: int) -> Path:
+    """SQuAD v1.1 train as a .jsonl of whole articles (the first `articles` of them)."""
+    require(TRAIN)
+    titles: dict[str, list[str]] = {}
+    with gzip.open(TRAIN, "rt") as f:
+        for line in f:
+            row = json.loads(line)
+            paragraphs = titles.setdefault(row["title"], [])
+            if row["context"] not in paragraphs:
+                paragraphs.append(row["context"])
+    path = WORK / f"squad-train-{articles}-articles.jsonl"
+    WORK.mkdir(parents=True, exist_ok=True)
+    with path.open("w") as f:
+        for title, paragraphs in list(titles.items())[:articles]:
+            f.write(json.dumps({"id": title, "title": title.replace("_", " "), "text": "\n\n".join(paragraphs)}) + "\n")
+    return path
+
+
+def _settings(mode: str, index_dir: Path) -> Settings:
+    backend = "onnx-int8" if mode == "onnx-int8" else "torch"
+    return Settings.from_env(os.environ, progress=False).replace(index_dir=index_dir, embedder_backend=backend)
+
+
+def build_one(mode: str, source: str, index_dir: str) -> dict:
+    """Build `source` into `index_dir` in this process; the report, peak RSS and index size."""
+    service = QAService(_settings(mode, Path(index_dir)))
+    service.embedder.encode(["warm-up"])  # the model load (and the one-time ONNX export) is not build time
+    report = service.build(Path(source), ray="" if mode == "ray" else None)
+    stats = service.stats()
+    return {
+        "mode": mode,
+        "articles": stats["articles"],
+        "chunks": report.chunks,
+        "seconds": round(report.seconds, 1),
+        "chunks_per_second": round(report.chunks / report.seconds, 1),
+        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+        "index_mb": round(stats["bytes"] / 2**20, 1),
+    }
+
+
+def dev_recall(mode: str, sample: int) -> float:
+    """recall@5 of SQuAD v1.1 dev questions over the dev articles, embedded as `mode` embeds."""
+    require(V1_DEV / "docs.jsonl", V1_DEV / "qa.jsonl")
+    service = QAService(_settings(mode, WORK / f"squad-v1.1-{mode}"))
+    if service.manifest() is None:
+        service.build(V1_DEV / "docs.jsonl")
+    rows = load_questions(V1_DEV / "qa.jsonl", sample, 0)
+    return recall(service.current().retriever, rows, service.embedder.encode([r["question"] for r in rows]))[1]
+
+
+def table(rows: list[dict], source: Path) -> str:
+    base = next((r["chunks_per_second"] for r in rows if r["mode"] == "torch"), None)
+    lines = [
+        f"Index build of {source.name}: {rows[0]['articles']} articles, {rows[0]['chunks']:,} chunks; "
+        f"{len(os.sched_getaffinity(0))} cores",
+        "",
+        "| mode | seconds | chunks/s | vs torch | peak RSS MB (driver) | index MB | recall@5 v1.1 dev |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for r in rows:
+        speed = f"{r['chunks_per_second'] / base:.2f}x" if base else "-"
+        recall = f"{r['recall_at_5']:.3f}" if "recall_at_5" in r else "-"
+        lines.append(
+            f"| {r['mode']} | {r['seconds']} | {r['chunks_per_second']} | {speed} | {r['peak_rss_mb']} | "
+            f"{r['index_mb']} | {recall} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    main()
