@@ -4,9 +4,9 @@
 
 The corpus is SQuAD v1.1 train (CC BY-SA 4.0): its 18,896 paragraphs as 442 articles (paragraphs joined by
 blank lines). Each mode builds a fresh index in its own process: `torch` (sentence-transformers), `onnx-int8`
-(the int8 ONNX Runtime embedder) and `ray` (a local Ray instance, two embedding actors). Quality: recall@5 of
-1,000 SQuAD v1.1 dev questions over the 48 dev articles indexed with the same embedder. Writes build.md and
-build.json under --out; --smoke builds the seed articles only (for the test suite).
+(the int8 ONNX Runtime embedder) and `ray` (a local Ray instance, one int8 embedding actor per core).
+Quality: recall@5 of 1,000 SQuAD v1.1 dev questions over the 48 dev articles indexed with the same embedder.
+Writes build.md and build.json under --out; --smoke builds the seed articles only (for the test suite).
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from benchmarks import report
 from benchmarks.retrieval import recall
 from benchmarks.squad import ROOT, SHARED, V1_DEV, WORK, require
 from qa import QAService, Settings
@@ -53,14 +54,10 @@ def main() -> None:
         if run.returncode:
             raise SystemExit(f"{mode} build failed:\n{run.stderr[-3000:]}")
         rows.append(json.loads(run.stdout.strip().splitlines()[-1]))
-        if not args.smoke and args.sample and mode != "ray":  # ray embeds like torch
+        if not args.smoke and args.sample and mode != "ray":  # ray embeds as onnx-int8 does
             rows[-1]["recall_at_5"] = dev_recall(mode, args.sample)
         print(rows[-1], flush=True)
-    args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / "build.json").write_text(json.dumps(rows, indent=2) + "\n")
-    text = table(rows, source)
-    (args.out / "build.md").write_text(text)
-    print(text)
+    report.write(args.out, "build", rows, table(rows, source))
 
 
 def corpus(articles: int) -> Path:
@@ -82,7 +79,7 @@ def corpus(articles: int) -> Path:
 
 
 def _settings(mode: str, index_dir: Path) -> Settings:
-    backend = "onnx-int8" if mode == "onnx-int8" else "torch"
+    backend = "torch" if mode == "torch" else "onnx-int8"
     return Settings.from_env(os.environ, progress=False).replace(index_dir=index_dir, embedder_backend=backend)
 
 
@@ -115,21 +112,17 @@ def dev_recall(mode: str, sample: int) -> float:
 
 def table(rows: list[dict], source: Path) -> str:
     base = next((r["chunks_per_second"] for r in rows if r["mode"] == "torch"), None)
-    lines = [
+    caption = (
         f"Index build of {source.name}: {rows[0]['articles']} articles, {rows[0]['chunks']:,} chunks; "
-        f"{len(os.sched_getaffinity(0))} cores",
-        "",
-        "| mode | seconds | chunks/s | vs torch | peak RSS MB (driver) | index MB | recall@5 v1.1 dev |",
-        "|---|---|---|---|---|---|---|",
+        f"{len(os.sched_getaffinity(0))} cores"
+    )
+    columns = ["mode", "seconds", "chunks/s", "vs torch", "peak RSS MB (driver)", "index MB", "recall@5 v1.1 dev"]
+    cells = [
+        [r["mode"], r["seconds"], r["chunks_per_second"], f"{r['chunks_per_second'] / base:.2f}x" if base else "-"]
+        + [r["peak_rss_mb"], r["index_mb"], f"{r['recall_at_5']:.3f}" if "recall_at_5" in r else "-"]
+        for r in rows
     ]
-    for r in rows:
-        speed = f"{r['chunks_per_second'] / base:.2f}x" if base else "-"
-        recall = f"{r['recall_at_5']:.3f}" if "recall_at_5" in r else "-"
-        lines.append(
-            f"| {r['mode']} | {r['seconds']} | {r['chunks_per_second']} | {speed} | {r['peak_rss_mb']} | "
-            f"{r['index_mb']} | {recall} |"
-        )
-    return "\n".join(lines) + "\n"
+    return report.markdown(caption, columns, cells)
 
 
 if __name__ == "__main__":

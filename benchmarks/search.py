@@ -22,6 +22,7 @@ from pathlib import Path
 import faiss
 import numpy as np
 
+from benchmarks import report
 from benchmarks.squad import ROOT, V1_DEV, WORK, require
 from qa import Settings
 from qa.embedding import Embedder
@@ -45,11 +46,7 @@ def main() -> None:
     rows = []
     for n in args.sizes:
         rows += measure(base, queries, n, args)
-    args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / "search.json").write_text(json.dumps(rows, indent=2) + "\n")
-    text = table(rows, args, len(base))
-    (args.out / "search.md").write_text(text)
-    print(text)
+    report.write(args.out, "search", rows, table(rows, args, len(base)))
 
 
 def data(args) -> tuple[np.ndarray, np.ndarray]:
@@ -180,20 +177,18 @@ def _bytes(index: faiss.Index) -> int:
 
 
 def table(rows: list[dict], args, real: int) -> str:
-    lines = [
+    caption = (
         f"Vector search, {args.queries} real questions one at a time, k={K}; collection: {real:,} real chunk "
-        f"vectors plus synthetic ones around them; {len(os.sched_getaffinity(0))} cores, FAISS {faiss.__version__}",
-        "",
-        "| vectors | index | nlist | nprobe | recall@10 | p50 ms | p95 ms | index MB | train s | add s |",
-        "|---|---|---|---|---|---|---|---|---|---|",
+        f"vectors plus synthetic ones around them; {len(os.sched_getaffinity(0))} cores, FAISS {faiss.__version__}"
+    )
+    columns = ["vectors", "index", "nlist", "nprobe", "recall@10", "p50 ms", "p95 ms", "index MB", "train s", "add s"]
+    cells = [
+        [f"{r['vectors']:,}", r["index"] + (" (default)" if r["shipped"] else ""), r["nlist"] or "-"]
+        + [r["nprobe"] or "-", f"{r['recall_at_10']:.3f}", r["latency_ms_p50"], r["latency_ms_p95"]]
+        + [r["index_mb"], r["train_s"], r["add_s"]]
+        for r in rows
     ]
-    for r in rows:
-        name = r["index"] + (" (default)" if r["shipped"] else "")
-        lines.append(
-            f"| {r['vectors']:,} | {name} | {r['nlist'] or '-'} | {r['nprobe'] or '-'} | {r['recall_at_10']:.3f} | "
-            f"{r['latency_ms_p50']} | {r['latency_ms_p95']} | {r['index_mb']} | {r['train_s']} | {r['add_s']} |"
-        )
-    return "\n".join(lines) + "\n"
+    return report.markdown(caption, columns, cells)
 
 
 if __name__ == "__main__":

@@ -23,6 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
+from benchmarks import report
 from benchmarks.squad import ROOT, SEED_QUESTIONS, service
 
 
@@ -43,11 +44,7 @@ def main() -> None:
             for concurrency in args.concurrency:
                 rows.append({"workers": workers, "concurrency": concurrency, **load(url, questions, concurrency, args)})
                 print(rows[-1], flush=True)
-    args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / "serve.json").write_text(json.dumps(rows, indent=2) + "\n")
-    text = table(rows, args, index_dir)
-    (args.out / "serve.md").write_text(text)
-    print(text)
+    report.write(args.out, "serve", rows, table(rows, args, index_dir))
 
 
 class Server:
@@ -116,19 +113,13 @@ def _ready(url: str) -> bool:
 
 
 def table(rows: list[dict], args, index_dir: Path) -> str:
-    lines = [
+    caption = (
         f"POST /api/ask, {args.requests} requests per row, answerer={args.answerer}, index {index_dir}, "
-        f"{len(os.sched_getaffinity(0))} cores",
-        "",
-        "| workers | concurrency | requests/s | p50 ms | p95 ms | errors |",
-        "|---|---|---|---|---|---|",
-    ]
-    for r in rows:
-        lines.append(
-            f"| {r['workers']} | {r['concurrency']} | {r['requests_per_second']} | {r['latency_ms_p50']} | "
-            f"{r['latency_ms_p95']} | {r['errors']} |"
-        )
-    return "\n".join(lines) + "\n"
+        f"{len(os.sched_getaffinity(0))} cores"
+    )
+    keys = ("workers", "concurrency", "requests_per_second", "latency_ms_p50", "latency_ms_p95", "errors")
+    columns = ["workers", "concurrency", "requests/s", "p50 ms", "p95 ms", "errors"]
+    return report.markdown(caption, columns, [[r[k] for k in keys] for r in rows])
 
 
 if __name__ == "__main__":

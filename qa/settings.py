@@ -30,7 +30,8 @@ class Settings:
     device: str = setting("cpu", "torch device for the embedding model")
     batch_size: int = setting(32, "embedding batch size")
     embedder_backend: str = setting(
-        "torch", "how embeddings are computed: torch, or onnx-int8 (an int8 ONNX Runtime copy built once in cache_dir)"
+        "onnx-int8",
+        "how embeddings are computed: onnx-int8 (an int8 ONNX Runtime copy, built once in cache_dir) or torch",
     )
     chunk_chars: int = setting(700, "target chunk size in characters (whole sentences)")
     chunk_overlap: int = setting(1, "sentences shared by consecutive chunks")
@@ -57,7 +58,7 @@ class Settings:
     reader_stride: int = setting(64, "tokens shared by consecutive windows of a long passage")
     max_answer_tokens: int = setting(30, "longest answer span, in tokens")
     min_probability: float = setting(
-        0.42, "abstain when the best answer's calibrated probability is below this (tuned: benchmarks/calibrate.py)"
+        0.46, "abstain when the best answer's calibrated probability is below this (tuned: benchmarks/calibrate.py)"
     )
     answerable_prior: float = setting(
         0.8, "share of questions the articles can answer, for the answer probability (0: the calibration data's, ~0.5)"

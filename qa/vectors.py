@@ -49,7 +49,7 @@ def plan(n: int, current: VectorSpec, threshold: int) -> VectorSpec | None:
     back to exact below half the threshold."""
     if current.kind == "flat":
         return VectorSpec.ivf_for(n) if 0 < threshold <= n else None
-    if threshold <= 0 or n < threshold // 2:
+    if threshold <= 0 or n < max(threshold // 2, 1):
         return VectorSpec()
     if n > current.trained_on * GROWTH or n * GROWTH < current.trained_on:
         return VectorSpec.ivf_for(n)

@@ -33,15 +33,15 @@ def assert_cited(service, answer):
 
 
 @pytest.fixture(scope="session")
-def embedder() -> Embedder:
-    settings = Settings()
-    return Embedder(settings.model, settings.device, settings.batch_size, settings.offline)
+def cache_dir(tmp_path_factory) -> Path:
+    """Where the int8 ONNX copies of the packaged reader and embedder are built, once per test session."""
+    return tmp_path_factory.mktemp("cache")
 
 
 @pytest.fixture(scope="session")
-def cache_dir(tmp_path_factory) -> Path:
-    """Where the packaged reader's int8 ONNX copy is built, once per test session."""
-    return tmp_path_factory.mktemp("cache")
+def embedder(settings) -> Embedder:
+    """The embedder as the service builds it by default (int8 ONNX)."""
+    return QAService(settings).embedder
 
 
 @pytest.fixture(scope="session")

@@ -39,10 +39,11 @@ def test_cached_encoder_encodes_each_key_once_and_evicts():
 
 
 def test_int8_onnx_backend_matches_torch_and_is_built_once(embedder, cache_dir):
+    assert embedder.backend == "onnx-int8", "the default"
     texts = ["Sanctions were threatened.", "A cat sat on the mat.", "Foreign ministers met in Lucca, Italy. " * 40, ""]
     fast = Embedder(embedder.name, backend="onnx-int8", cache_dir=cache_dir, threads=1)
     assert len(list(cache_dir.glob("embedder-*.int8.onnx"))) == 1
-    got, want = fast.encode(texts), embedder.encode(texts)
+    got, want = fast.encode(texts), Embedder(embedder.name, backend="torch").encode(texts)
     assert got.shape == want.shape and got.dtype == np.float32
     assert np.allclose(np.linalg.norm(got, axis=1), 1.0, atol=1e-5)
     assert (got * want).sum(axis=1).min() > 0.97, "int8 keeps each vector's direction"

@@ -26,6 +26,7 @@ def test_plan_switches_kind_at_the_threshold_and_retrains_past_the_growth_factor
     assert plan(int(1000 * GROWTH), ivf, threshold=1000) is None
     assert plan(int(1000 * GROWTH) + 1, ivf, threshold=1000).trained_on == 4001
     assert plan(499, ivf, threshold=1000) == flat, "well below the threshold it goes back to exact"
+    assert plan(0, VectorSpec.ivf_for(10), threshold=1) == flat, "an emptied index is exact"
     big = VectorSpec.ivf_for(1_000_000)
     assert (big.nlist, big.nprobe) == (4096, 128)
 
