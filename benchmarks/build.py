@@ -12,7 +12,6 @@ Writes build.md and build.json under --out; --smoke builds the seed articles onl
 from __future__ import annotations
 
 import argparse
-import gzip
 import json
 import os
 import resource
@@ -22,11 +21,10 @@ from pathlib import Path
 
 from benchmarks import report
 from benchmarks.retrieval import recall
-from benchmarks.squad import ROOT, SHARED, V1_DEV, WORK, require
+from benchmarks.squad import ROOT, V1_DEV, WORK, require, train_articles
 from qa import QAService, Settings
 from qa.evaluation import load_questions
 
-TRAIN = SHARED / "data" / "squad_v1.1_train.jsonl.gz"
 MODES = ("torch", "onnx-int8", "ray")
 
 
@@ -62,19 +60,13 @@ def main() -> None:
 
 def corpus(articles: int) -> Path:
     """SQuAD v1.1 train as a .jsonl of whole articles (the first `articles` of them)."""
-    require(TRAIN)
-    titles: dict[str, list[str]] = {}
-    with gzip.open(TRAIN, "rt") as f:
-        for line in f:
-            row = json.loads(line)
-            paragraphs = titles.setdefault(row["title"], [])
-            if row["context"] not in paragraphs:
-                paragraphs.append(row["context"])
+    titles = train_articles()
     path = WORK / f"squad-train-{articles}-articles.jsonl"
     WORK.mkdir(parents=True, exist_ok=True)
     with path.open("w") as f:
         for title, paragraphs in list(titles.items())[:articles]:
-            f.write(json.dumps({"id": title, "title": title.replace("_", " "), "text": "\n\n".join(paragraphs)}) + "\n")
+            text = "\n\n".join(dict.fromkeys(p["context"] for p in paragraphs))  # 5 paragraphs appear twice
+            f.write(json.dumps({"id": title, "title": title.replace("_", " "), "text": text}) + "\n")
     return path
 
 

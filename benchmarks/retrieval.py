@@ -10,16 +10,14 @@ Writes retrieval.md and retrieval.json under --out.
 from __future__ import annotations
 
 import argparse
-import gzip
 import json
 import random
 from pathlib import Path
 
-from benchmarks.squad import ROOT, SHARED, V1_DEV, WORK, require, service
+from benchmarks.squad import ROOT, TRAIN, V1_DEV, WORK, require, service, train_articles
 from qa.evaluation import load_questions
 from qa.metrics import normalize
 
-TRAIN = SHARED / "data" / "squad_v1.1_train.jsonl.gz"
 WEIGHTS = (0.3, 0.4, 0.5, 0.6, 0.7, 0.8)
 
 
@@ -75,11 +73,7 @@ def recall(retriever, rows: list[dict], vectors) -> tuple[float, float]:
 
 def train_sample(articles: int, seed: int) -> tuple[Path, list[dict]]:
     """`articles` whole SQuAD train articles as a docs .jsonl, and their questions."""
-    by_title: dict[str, list[dict]] = {}
-    with gzip.open(TRAIN, "rt", encoding="utf-8") as fh:
-        for line in fh:
-            para = json.loads(line)
-            by_title.setdefault(para["title"], []).append(para)
+    by_title = train_articles()
     chosen = random.Random(seed).sample(sorted(by_title), articles)
     docs, questions = [], []
     for title in chosen:

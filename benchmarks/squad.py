@@ -6,6 +6,7 @@ directory named by the SQUAD_DATA environment variable (holding eval/ and data/ 
 
 from __future__ import annotations
 
+import gzip
 import json
 import os
 import sys
@@ -17,6 +18,7 @@ ROOT = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("SQUAD_DATA", ROOT.parent / "shared"))
 V1_DEV = SHARED / "eval" / "squad_v1.1_dev"
 V2_DEV = SHARED / "data" / "squad_v2.0_dev"
+TRAIN = SHARED / "data" / "squad_v1.1_train.jsonl.gz"
 SEED_QUESTIONS = ROOT / "tests" / "data" / "seed_questions.jsonl"
 WORK = ROOT / "index" / "bench"  # benchmark indexes and question files (ignored by git)
 
@@ -26,6 +28,17 @@ def require(*paths: Path) -> None:
     missing = [str(p) for p in paths if not p.exists()]
     if missing:
         sys.exit(f"benchmark data not found: {', '.join(missing)}\n(set SQUAD_DATA to a directory like ../shared)")
+
+
+def train_articles() -> dict[str, list[dict]]:
+    """SQuAD v1.1 train paragraphs (with their questions) by article title, in file order."""
+    require(TRAIN)
+    by_title: dict[str, list[dict]] = {}
+    with gzip.open(TRAIN, "rt", encoding="utf-8") as fh:
+        for line in fh:
+            para = json.loads(line)
+            by_title.setdefault(para["title"], []).append(para)
+    return by_title
 
 
 def v2_halves() -> tuple[Path, Path]:

@@ -15,8 +15,8 @@ from collections.abc import Sequence
 import numpy as np
 
 from .articles import Article
-from .chunking import Span, chunk_spans
-from .retrieval import passage_text
+from .chunking import Span
+from .retrieval import article_passages
 from .settings import Settings
 
 
@@ -35,16 +35,10 @@ def _ray():
 
 def _chunk_rows(row: dict, chunk_chars: int, chunk_overlap: int) -> list[dict]:
     """article row -> one row per chunk (article position, chunk number, span, the text to embed)."""
-    spans = chunk_spans(row["text"], chunk_chars, chunk_overlap)
+    found = article_passages(row["title"], row["text"], chunk_chars, chunk_overlap)
     return [
-        {
-            "article": row["position"],
-            "chunk": i,
-            "start": s.start,
-            "end": s.end,
-            "passage": passage_text(row["title"], row["text"][s.start : s.end]),
-        }
-        for i, s in enumerate(spans)
+        {"article": row["position"], "chunk": i, "start": s.start, "end": s.end, "passage": passage}
+        for i, (s, passage) in enumerate(found)
     ]
 
 

@@ -35,7 +35,8 @@ def resolve_model(name: str) -> str:
 
 class Embedder:
     """Encodes texts to L2-normalised float32 vectors (inner product = cosine). `backend="onnx-int8"` computes
-    the transformer with an int8 ONNX copy kept in `cache_dir` (built on first use) on `threads` threads."""
+    the transformer with an int8 ONNX copy kept in `cache_dir` (built on first use) on `threads` threads (0: the
+    cores this process may use)."""
 
     def __init__(
         self,
@@ -73,9 +74,10 @@ class Embedder:
         dims = getattr(self._model, "get_embedding_dimension", None) or self._model.get_sentence_embedding_dimension
         self.dims = int(dims())
         self.backend = backend
-        self._onnx = self._open_onnx(path, Path(cache_dir or "."), threads) if backend == "onnx-int8" else None
+        self._workers = threads or len(os.sched_getaffinity(0))
+        self._onnx = self._open_onnx(path, Path(cache_dir or ".")) if backend == "onnx-int8" else None
 
-    def _open_onnx(self, path: str, cache_dir: Path, threads: int):
+    def _open_onnx(self, path: str, cache_dir: Path):
         from .inference import OnnxRunner, ReaderError, export_int8, weights_id
 
         kinds = [type(m).__name__ for m in self._model]
@@ -87,7 +89,6 @@ class Embedder:
         try:
             if not target.exists():
                 export_int8(self._model[0].auto_model, target, outputs=("last_hidden_state",))
-            self._workers = max(1, threads or os.cpu_count() or 1)
             return OnnxRunner(target, 1)
         except (ReaderError, OSError) as exc:
             raise ModelError(f"cannot build the int8 embedder in {cache_dir}: {exc}") from exc

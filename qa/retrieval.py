@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .bm25 import BM25
+from .chunking import Span, chunk_spans
 from .index import Chunk, Snapshot
 
 
@@ -21,6 +22,11 @@ class Passage:
 def passage_text(title: str, text: str) -> str:
     """What gets embedded and BM25-indexed for a chunk: its article title gives context."""
     return f"{title}\n{text}"
+
+
+def article_passages(title: str, text: str, chunk_chars: int, chunk_overlap: int) -> list[tuple[Span, str]]:
+    """An article's chunk spans, each with the passage text that gets embedded for it."""
+    return [(s, passage_text(title, text[s.start : s.end])) for s in chunk_spans(text, chunk_chars, chunk_overlap)]
 
 
 FUSIONS = ("score", "rrf")

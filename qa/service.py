@@ -17,14 +17,13 @@ from . import cluster
 from .answer import Answer, Answerer
 from .articles import Article, ArticleError, load_path
 from .calibration import Calibrator
-from .chunking import chunk_spans
 from .embedding import CachedEncoder, Embedder
 from .followup import NEEDS_ANSWER, resolve
 from .index import MANIFEST, IndexStateError, Manifest, Snapshot, live_files, read_manifest, writing
 from .inference import open_runner, reader_path
 from .question import analyse
 from .reader import SpanReader
-from .retrieval import Passage, Retriever, passage_text
+from .retrieval import Passage, Retriever, article_passages
 from .rules import RuleAnswerer
 from .settings import Settings
 
@@ -108,10 +107,7 @@ class QAService:
     def embedder(self) -> Embedder:
         if self._embedder is None:
             s = self.settings
-            threads = len(os.sched_getaffinity(0))
-            self._embedder = Embedder(
-                s.model, s.device, s.batch_size, s.offline, s.embedder_backend, s.cache_dir, threads
-            )
+            self._embedder = Embedder(s.model, s.device, s.batch_size, s.offline, s.embedder_backend, s.cache_dir)
         return self._embedder
 
     @property
@@ -216,15 +212,10 @@ class QAService:
 
     def _chunk_and_embed(self, articles: list[Article], chunk_chars: int, chunk_overlap: int) -> list:
         """Each article's chunk spans and their vectors, in this process."""
-        spans = [chunk_spans(a.text, chunk_chars, chunk_overlap) for a in articles]
-        texts = [
-            passage_text(a.title, a.text[s.start : s.end])
-            for a, found in zip(articles, spans, strict=True)
-            for s in found
-        ]
-        vectors, offset, out = self._encode(texts), 0, []
-        for found in spans:
-            out.append((found, vectors[offset : offset + len(found)]))
+        chunked = [article_passages(a.title, a.text, chunk_chars, chunk_overlap) for a in articles]
+        vectors, offset, out = self._encode([passage for found in chunked for _, passage in found]), 0, []
+        for found in chunked:
+            out.append(([s for s, _ in found], vectors[offset : offset + len(found)]))
             offset += len(found)
         return out
 
