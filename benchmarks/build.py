@@ -1,4 +1,5 @@
-"""Index build speed: chunks/s, peak memory and index size per way of embedding, plus the retrieval quality kept.
+"""Index build speed: chunks/s, peak memory and index size per way of embedding, the retrieval quality kept, and
+the time to open the built index and to add one article to it.
 
     .venv/bin/python -m benchmarks.build [--articles 442] [--modes torch onnx-int8 ray] [--smoke]
 
@@ -17,6 +18,7 @@ import os
 import resource
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 from benchmarks import report
@@ -76,11 +78,21 @@ def _settings(mode: str, index_dir: Path) -> Settings:
 
 
 def build_one(mode: str, source: str, index_dir: str) -> dict:
-    """Build `source` into `index_dir` in this process; the report, peak RSS and index size."""
+    """Build `source` into `index_dir` in this process; the report, peak RSS and index size, then how long a
+    new process takes to open the index and how long adding one small article takes (write and reopen)."""
     service = QAService(_settings(mode, Path(index_dir)))
     service.embedder.encode(["warm-up"])  # the model load (and the one-time ONNX export) is not build time
     report = service.build(Path(source), ray="" if mode == "ray" else None)
     stats = service.stats()
+    started = time.perf_counter()
+    QAService(service.settings, service.embedder).current()
+    opened = time.perf_counter() - started
+    extra = Path(index_dir).parent / f"{Path(index_dir).name}-extra.txt"
+    extra.write_text("Late news\n\nThe council approved the new bridge on Tuesday.")
+    started = time.perf_counter()
+    service.add(extra)
+    service.current()
+    added = time.perf_counter() - started
     return {
         "mode": mode,
         "articles": stats["articles"],
@@ -89,6 +101,8 @@ def build_one(mode: str, source: str, index_dir: str) -> dict:
         "chunks_per_second": round(report.chunks / report.seconds, 1),
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
         "index_mb": round(stats["bytes"] / 2**20, 1),
+        "open_seconds": round(opened, 3),
+        "add_one_seconds": round(added, 3),
     }
 
 
@@ -109,9 +123,11 @@ def table(rows: list[dict], source: Path) -> str:
         f"{len(os.sched_getaffinity(0))} cores"
     )
     columns = ["mode", "seconds", "chunks/s", "vs torch", "peak RSS MB (driver)", "index MB", "recall@5 v1.1 dev"]
+    columns += ["open s", "add one article s"]
     cells = [
         [r["mode"], r["seconds"], r["chunks_per_second"], f"{r['chunks_per_second'] / base:.2f}x" if base else "-"]
         + [r["peak_rss_mb"], r["index_mb"], f"{r['recall_at_5']:.3f}" if "recall_at_5" in r else "-"]
+        + [r["open_seconds"], r["add_one_seconds"]]
         for r in rows
     ]
     return report.markdown(caption, columns, cells)

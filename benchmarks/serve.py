@@ -2,9 +2,11 @@
 
     .venv/bin/python -m benchmarks.serve [--workers 1 2] [--concurrency 1 8 32] [--requests 200]
                                           [--index-dir index/bench/seed] [--answerer rules]
+                                          [--questions FILE.jsonl] [--sample 100]
 
 Each run starts a fresh server on a free port, warms it up, then sends --requests questions (the seed questions,
-cycled) from --concurrency client threads. Writes serve.md (a table) and serve.json under --out.
+or --sample of those in --questions, cycled) from --concurrency client threads. Writes serve.md (a table) and
+serve.json under --out.
 """
 
 from __future__ import annotations
@@ -25,6 +27,8 @@ import numpy as np
 
 from benchmarks import report
 from benchmarks.squad import ROOT, SEED_QUESTIONS, service
+from qa.evaluation import load_questions
+from qa.index import read_manifest
 
 
 def main() -> None:
@@ -34,10 +38,12 @@ def main() -> None:
     p.add_argument("--requests", type=int, default=200)
     p.add_argument("--index-dir", type=Path, help="index to serve (default: the seed articles in index/bench/seed)")
     p.add_argument("--answerer", default=os.environ.get("QA_ANSWERER", "rules"))
+    p.add_argument("--questions", type=Path, default=SEED_QUESTIONS, help='.jsonl of {"question": ...}')
+    p.add_argument("--sample", type=int, default=100, help="questions drawn from --questions (seed 0)")
     p.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results")
     args = p.parse_args()
     index_dir = args.index_dir or service("seed").settings.index_dir
-    questions = [json.loads(line)["question"] for line in SEED_QUESTIONS.read_text().splitlines() if line]
+    questions = [r["question"] for r in load_questions(args.questions, args.sample)]
     rows = []
     for workers in args.workers:
         with Server(index_dir, workers, args.answerer) as url:
@@ -76,7 +82,7 @@ class Server:
 
 def load(url: str, questions: list[str], concurrency: int, args) -> dict:
     """Latency percentiles and throughput of `args.requests` asks from `concurrency` threads (after a warm-up)."""
-    for q in questions:
+    for q in questions[:10]:
         _ask(url, q)
     started = time.perf_counter()
     with ThreadPoolExecutor(concurrency) as pool:
@@ -114,7 +120,8 @@ def _ready(url: str) -> bool:
 
 def table(rows: list[dict], args, index_dir: Path) -> str:
     caption = (
-        f"POST /api/ask, {args.requests} requests per row, answerer={args.answerer}, index {index_dir}, "
+        f"POST /api/ask, {args.requests} requests per row, answerer={args.answerer}, index {index_dir} "
+        f"({read_manifest(index_dir).chunks:,} chunks), questions {args.questions.name}, "
         f"{len(os.sched_getaffinity(0))} cores"
     )
     keys = ("workers", "concurrency", "requests_per_second", "latency_ms_p50", "latency_ms_p95", "errors")

@@ -1,4 +1,5 @@
-"""Sentence splitting and sentence-aware chunking, with character offsets into the article text."""
+"""Sentence splitting and sentence-aware chunking, with character offsets into the article text; the passage text
+of a chunk (what is embedded and BM25-indexed)."""
 
 from __future__ import annotations
 
@@ -77,3 +78,13 @@ def chunk_spans(text: str, max_chars: int, overlap: int) -> list[Span]:
             break
         i = max(i + 1, j - overlap)
     return chunks
+
+
+def passage_text(title: str, text: str) -> str:
+    """What gets embedded and BM25-indexed for a chunk: its article title gives context."""
+    return f"{title}\n{text}"
+
+
+def article_passages(title: str, text: str, chunk_chars: int, chunk_overlap: int) -> list[tuple[Span, str]]:
+    """An article's chunk spans, each with the passage text that gets embedded for it."""
+    return [(s, passage_text(title, text[s.start : s.end])) for s in chunk_spans(text, chunk_chars, chunk_overlap)]

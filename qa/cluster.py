@@ -15,8 +15,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from .articles import Article
-from .chunking import Span
-from .retrieval import article_passages
+from .chunking import Span, article_passages
 from .settings import Settings
 
 

@@ -1,4 +1,5 @@
-"""On-disk index: FAISS vectors, SQLite metadata and a JSON manifest, replaced atomically as a generation."""
+"""On-disk index: FAISS vectors, SQLite metadata, a BM25 matrix and a JSON manifest, replaced atomically as a
+generation."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import fcntl
 import json
 import os
 import re
+import shutil
 import sqlite3
 import time
 from collections.abc import Iterator
@@ -18,11 +20,13 @@ import numpy as np
 
 from . import vectors as vector_index
 from .articles import Article
-from .chunking import Span
+from .bm25 import BM25
+from .chunking import Span, passage_text
+from .tokens import terms
 from .vectors import VectorSpec
 
 MANIFEST = "manifest.json"
-_GENERATION_FILE = re.compile(r"(?:vectors|meta)-(\d+)\.(?:faiss|sqlite(?:-journal|-wal|-shm)?)")
+_GENERATION_FILE = re.compile(r"(?:vectors|meta|bm25)-(\d+)(?:\.(?:faiss|sqlite(?:-journal|-wal|-shm)?|tmp))?")
 FORMAT = 1
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS articles (
@@ -33,6 +37,7 @@ CREATE TABLE IF NOT EXISTS chunks (
     article_id TEXT NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
     start INTEGER NOT NULL, "end" INTEGER NOT NULL);
 CREATE INDEX IF NOT EXISTS chunks_article ON chunks(article_id);
+CREATE TABLE IF NOT EXISTS chunk_terms (chunk_id INTEGER PRIMARY KEY, terms TEXT NOT NULL);
 """
 
 
@@ -60,6 +65,7 @@ class Manifest:
     updated: float = 0.0
     format: int = FORMAT
     vector_index: VectorSpec = field(default_factory=VectorSpec)
+    bm25: bool = False  # the generation has its BM25 matrix on disk (older ones are indexed when loaded)
 
     @property
     def vectors_file(self) -> str:
@@ -68,6 +74,10 @@ class Manifest:
     @property
     def metadata_file(self) -> str:
         return f"meta-{self.generation}.sqlite"
+
+    @property
+    def bm25_dir(self) -> str:
+        return f"bm25-{self.generation}"
 
 
 @dataclass(frozen=True)
@@ -118,12 +128,23 @@ class Snapshot:
             }
             self.chunks = [Chunk(*r) for r in db.execute('SELECT id, article_id, start, "end" FROM chunks ORDER BY id')]
         db.close()
-        if self.vectors.ntotal != len(self.chunks):
-            raise IndexStateError(
-                f"index in {index_dir} is inconsistent ({self.vectors.ntotal} vectors for "
-                f"{len(self.chunks)} chunks); rebuild it with `qa index build`"
-            )
         self.chunk_by_id = {c.id: c for c in self.chunks}
+        self.bm25 = self._bm25(Path(index_dir))
+        if not self.vectors.ntotal == self.bm25.size == len(self.chunks):
+            raise IndexStateError(
+                f"index in {index_dir} is inconsistent ({self.vectors.ntotal} vectors and {self.bm25.size} BM25 "
+                f"rows for {len(self.chunks)} chunks); rebuild it with `qa index build`"
+            )
+
+    def _bm25(self, index_dir: Path) -> BM25:
+        if not self.manifest.bm25:  # written before BM25 was saved with the generation
+            return BM25.build(
+                [terms(passage_text(self.articles[c.article_id].title, self.chunk_text(c))) for c in self.chunks]
+            )
+        try:
+            return BM25.load(index_dir / self.manifest.bm25_dir)
+        except (OSError, ValueError) as exc:
+            raise IndexStateError(f"cannot read the BM25 index in {index_dir}: {exc}") from None
 
     def chunk_text(self, chunk: Chunk) -> str:
         return self.articles[chunk.article_id].text[chunk.start : chunk.end]
@@ -157,6 +178,10 @@ class Writer:
             ).lastrowid
             for s in spans
         ]
+        self.db.executemany(
+            "INSERT INTO chunk_terms VALUES (?, ?)",
+            [(i, _terms(article.title, article.text[s.start : s.end])) for i, s in zip(ids, spans, strict=True)],
+        )
         if ids:
             self.vectors.add_with_ids(vectors, np.asarray(ids, dtype=np.int64))
 
@@ -164,6 +189,7 @@ class Writer:
         ids = [r[0] for r in self.db.execute("SELECT id FROM chunks WHERE article_id = ?", (article_id,))]
         if ids:
             self.vectors.remove_ids(np.asarray(ids, dtype=np.int64))
+        self.db.executemany("DELETE FROM chunk_terms WHERE chunk_id = ?", [(i,) for i in ids])
         self.db.execute("DELETE FROM chunks WHERE article_id = ?", (article_id,))
         removed = self.db.execute("DELETE FROM articles WHERE id = ?", (article_id,)).rowcount > 0
         self.changed = self.changed or removed
@@ -173,18 +199,42 @@ class Writer:
         (articles,), (chunks,) = (
             self.db.execute(f"SELECT count(*) FROM {t}").fetchone() for t in ("articles", "chunks")
         )
+        bm25 = self._bm25()
         self.db.commit()
         self.db.close()
         spec = self.manifest.vector_index
         if (new_spec := vector_index.plan(self.vectors.ntotal, spec, self.ann_threshold)) is not None:
             self.vectors, spec = vector_index.rebuild(self.vectors, new_spec), new_spec
-        manifest = replace(self.manifest, articles=articles, chunks=chunks, updated=time.time(), vector_index=spec)
+        manifest = replace(
+            self.manifest, articles=articles, chunks=chunks, updated=time.time(), vector_index=spec, bm25=True
+        )
         vectors_path = self.index_dir / manifest.vectors_file
         faiss.write_index(self.vectors, str(vectors_path))
-        for path in (vectors_path, self.index_dir / manifest.metadata_file):
+        bm25_tmp = self.index_dir / (manifest.bm25_dir + ".tmp")
+        bm25.save(bm25_tmp)
+        for path in (vectors_path, self.index_dir / manifest.metadata_file, *bm25_tmp.iterdir()):
             _fsync(path)
+        bm25_tmp.rename(self.index_dir / manifest.bm25_dir)
         _atomic_write(self.index_dir / MANIFEST, json.dumps(asdict(manifest), indent=2) + "\n")
         return manifest
+
+    def _bm25(self) -> BM25:
+        """BM25 over every chunk, in id order, from the terms stored with the chunks (computed here for chunks
+        written before terms were stored)."""
+        missing = self.db.execute(
+            'SELECT c.id, a.title, a.text, c.start, c."end" FROM chunks c JOIN articles a ON a.id = c.article_id '
+            "WHERE c.id NOT IN (SELECT chunk_id FROM chunk_terms)"
+        ).fetchall()
+        self.db.executemany(
+            "INSERT INTO chunk_terms VALUES (?, ?)", [(i, _terms(t, text[a:b])) for i, t, text, a, b in missing]
+        )
+        rows = self.db.execute("SELECT t.terms FROM chunks c JOIN chunk_terms t ON t.chunk_id = c.id ORDER BY c.id")
+        return BM25.build([r[0].split() for r in rows])
+
+
+def _terms(title: str, chunk: str) -> str:
+    """A chunk's BM25 terms as stored: its passage text's search terms, space-separated."""
+    return " ".join(terms(passage_text(title, chunk)))
 
 
 @contextmanager
@@ -265,16 +315,21 @@ def _newest_generation(index_dir: Path) -> int:
 
 def live_files(index_dir: Path, manifest: Manifest) -> list[Path]:
     """The files the current generation consists of (what `qa index stats` counts)."""
-    return [Path(index_dir) / n for n in (MANIFEST, manifest.vectors_file, manifest.metadata_file)]
+    bm25 = Path(index_dir) / manifest.bm25_dir
+    saved = sorted(bm25.iterdir()) if manifest.bm25 and bm25.is_dir() else []
+    return [Path(index_dir) / n for n in (MANIFEST, manifest.vectors_file, manifest.metadata_file)] + saved
 
 
 def _remove_stale(index_dir: Path, keep: Manifest | None) -> None:
     """Delete generation files other than `keep`'s (open readers keep their data on POSIX)."""
-    wanted = {keep.vectors_file, keep.metadata_file} if keep else set()
+    wanted = {keep.vectors_file, keep.metadata_file, keep.bm25_dir} if keep else set()
     for path in index_dir.iterdir():
         if path.name not in wanted and (_GENERATION_FILE.fullmatch(path.name) or path.suffix == ".tmp"):
             try:
-                path.unlink(missing_ok=True)
+                if path.is_dir():
+                    shutil.rmtree(path)
+                else:
+                    path.unlink(missing_ok=True)
             except OSError:  # read-only: nothing was written there either
                 pass
 

@@ -6,8 +6,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .bm25 import BM25
-from .chunking import Span, chunk_spans
 from .index import Chunk, Snapshot
 
 
@@ -17,16 +15,6 @@ class Passage:
     title: str
     text: str
     score: float  # fused retrieval score
-
-
-def passage_text(title: str, text: str) -> str:
-    """What gets embedded and BM25-indexed for a chunk: its article title gives context."""
-    return f"{title}\n{text}"
-
-
-def article_passages(title: str, text: str, chunk_chars: int, chunk_overlap: int) -> list[tuple[Span, str]]:
-    """An article's chunk spans, each with the passage text that gets embedded for it."""
-    return [(s, passage_text(title, text[s.start : s.end])) for s in chunk_spans(text, chunk_chars, chunk_overlap)]
 
 
 FUSIONS = ("score", "rrf")
@@ -40,9 +28,7 @@ class Retriever:
         self.snapshot = snapshot
         self.candidates, self.rrf_k = candidates, rrf_k
         self.fusion, self.dense_weight = fusion, dense_weight
-        self.bm25 = BM25(
-            [passage_text(snapshot.articles[c.article_id].title, snapshot.chunk_text(c)) for c in snapshot.chunks]
-        )
+        self.bm25 = snapshot.bm25
 
     def search(self, query: str, query_vector: np.ndarray, k: int) -> list[Passage]:
         """Top `k` passages for `query` (with its embedding `query_vector`)."""

