@@ -1,5 +1,6 @@
-"""Calibrate the reader's answer probability and choose the abstention threshold, on the first half of
-SQuAD 2.0 dev (answerable and on-topic unanswerable questions, open retrieval over all 35 articles).
+"""Calibrate the reader's answer probability and choose the abstention threshold, on the calibration part of
+SQuAD 2.0 dev (articles 13-18 of its first half: answerable and on-topic unanswerable questions, open retrieval
+over all 35 articles; the reader was tuned on articles 1-12, see `benchmarks.tuning`).
 
     .venv/bin/python -m benchmarks.calibrate [--sample 1500] [--seed 0]
 
@@ -14,7 +15,7 @@ import time
 
 import numpy as np
 
-from benchmarks.squad import V2_DEV, service, v2_halves
+from benchmarks.squad import V2_DEV, service, v2_parts
 from qa.calibration import Calibrator, expected_calibration_error
 from qa.evaluation import load_questions
 from qa.inference import reader_path
@@ -28,9 +29,9 @@ def main() -> None:
     p.add_argument("--sample", type=int, default=1500)
     p.add_argument("--seed", type=int, default=0)
     args = p.parse_args()
-    first, _ = v2_halves()
+    _, calibration, _ = v2_parts()
     qa = service("squad-v2", V2_DEV / "docs.jsonl")
-    rows = load_questions(first, args.sample, args.seed)
+    rows = load_questions(calibration, args.sample, args.seed)
     answerer = qa.current().answerer
     evidence, correct, answerable, per_question = [], [], [], []
     started = time.perf_counter()
@@ -47,7 +48,7 @@ def main() -> None:
         evidence,
         correct,
         answerable,
-        data="SQuAD 2.0 dev, first half (articles 1-18)",
+        data="SQuAD 2.0 dev, calibration part (articles 13-18)",
         questions=len(rows),
         seed=args.seed,
     )
@@ -57,7 +58,7 @@ def main() -> None:
     path = calibrator.save(reader_path(qa.settings.reader))
     answered = [(p, exact(text, gold)) for gold, p, text in tops if text]
     print(f"fitted on {len(evidence)} candidates of {len(rows)} questions; wrote {path}")
-    print(f"ECE of the top answer on the fitting half: {expected_calibration_error(*zip(*answered, strict=True))}")
+    print(f"ECE of the top answer on the calibration part: {expected_calibration_error(*zip(*answered, strict=True))}")
     print(f"best min_probability: {best} (set QA_MIN_PROBABILITY or the default in qa/settings.py)")
 
 
@@ -70,7 +71,7 @@ def choose_threshold(tops: list[tuple[list[str], float, str]]) -> float:
         total = sum((f if p >= t else 0.0) if not unanswerable else float(p < t) for p, f, unanswerable in scored)
         if total / len(scored) > best_f1:
             best, best_f1 = float(t), total / len(scored)
-    print(f"overall F1 at the best threshold on the fitting half: {best_f1:.4f}")
+    print(f"overall F1 at the best threshold on the calibration part: {best_f1:.4f}")
     return best
 
 

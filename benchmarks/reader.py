@@ -14,7 +14,7 @@ import random
 import time
 from pathlib import Path
 
-from benchmarks.squad import ROOT, SEED_QUESTIONS, V1_DEV, V2_DEV, require, service, v2_halves
+from benchmarks.squad import ROOT, SEED_QUESTIONS, V1_DEV, V2_DEV, require, service, v2_parts
 from qa.evaluation import evaluate, load_questions, reader_scores
 from qa.squad import read_dev
 
@@ -54,7 +54,7 @@ def main() -> None:
     v1 = service("squad-v1.1", V1_DEV / "docs.jsonl", like=seed)
     results["v1.1 open, 48 articles"] = evaluate(v1, V1_DEV / "qa.jsonl", sample=args.sample, seed=args.seed)
     _log("v1.1 open", started)
-    _, second = v2_halves()
+    _, _, second = v2_parts()
     v2 = service("squad-v2", V2_DEV / "docs.jsonl", like=seed)
     results["v2.0 open, second half"] = evaluate(v2, second, sample=args.sample, seed=args.seed)
     _log("v2.0 open", started)

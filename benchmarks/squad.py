@@ -41,25 +41,32 @@ def train_articles() -> dict[str, list[dict]]:
     return by_title
 
 
-def v2_halves() -> tuple[Path, Path]:
-    """SQuAD 2.0 dev questions split by article into two files: the first articles holding half the questions
-    (for tuning) and the rest (for reporting)."""
+def v2_parts() -> tuple[Path, Path, Path]:
+    """SQuAD 2.0 dev questions split by article into three files. The first half of the questions is for tuning:
+    its first articles holding two thirds of that half teach the reader on-topic "no answer" (`benchmarks.tuning`),
+    the rest fit the calibration (`benchmarks.calibrate`). The second half is only ever reported on."""
     require(V2_DEV / "qa.jsonl", V2_DEV / "docs.jsonl")
     docs = [json.loads(line)["doc_id"] for line in (V2_DEV / "docs.jsonl").read_text().splitlines() if line]
     rows = [json.loads(line) for line in (V2_DEV / "qa.jsonl").read_text().splitlines() if line]
     order = {d: i for i, d in enumerate(docs)}
     rows.sort(key=lambda r: order[r["doc_id"]])  # stable: file order inside an article
     counts = [sum(r["doc_id"] == d for r in rows) for d in docs]
+    half, tune = _cut(counts, len(rows) / 2), _cut(counts, len(rows) / 3)
+    part = {d: 0 if i <= tune else 1 if i <= half else 2 for i, d in enumerate(docs)}
+    WORK.mkdir(parents=True, exist_ok=True)
+    paths = tuple(WORK / f"squad_v2_dev_{name}.jsonl" for name in ("tuning", "calibration", "second_half"))
+    for n, path in enumerate(paths):
+        path.write_text("".join(json.dumps(r) + "\n" for r in rows if part[r["doc_id"]] == n))
+    return paths
+
+
+def _cut(counts: list[int], questions: float) -> int:
+    """Index of the article that crosses `questions` questions (it belongs to the part before the cut)."""
     cut, total = 0, 0
-    while total + counts[cut] <= len(rows) / 2:
+    while total + counts[cut] <= questions:
         total += counts[cut]
         cut += 1
-    first_docs = set(docs[: cut + 1])  # the article that crosses the middle belongs to the first half
-    WORK.mkdir(parents=True, exist_ok=True)
-    paths = WORK / "squad_v2_dev_first_half.jsonl", WORK / "squad_v2_dev_second_half.jsonl"
-    for path, keep in zip(paths, (True, False), strict=True):
-        path.write_text("".join(json.dumps(r) + "\n" for r in rows if (r["doc_id"] in first_docs) == keep))
-    return paths
+    return cut
 
 
 def service(name: str, docs: Path | None = None, like: QAService | None = None) -> QAService:

@@ -49,4 +49,53 @@ def test_build_benchmark_smoke(tmp_path):
     _smoke("benchmarks.build", tmp_path, "--modes", "torch")
     (row,) = json.loads((tmp_path / "build.json").read_text())
     assert row["mode"] == "torch" and row["chunks"] > 0 and row["chunks_per_second"] > 0
+    assert row["open_seconds"] >= 0 and row["add_one_seconds"] > 0
     assert "| mode | seconds | chunks/s |" in (tmp_path / "build.md").read_text()
+
+
+def test_tuning_data_places_v2_answers_and_keeps_unanswerable(tmp_path):
+    """benchmarks.tuning writes SQuAD 2.0 tuning questions with answer offsets (no-answer ones with none) that
+    the trainer reads, mixed with SQuAD v1.1 train."""
+    import gzip
+
+    from qa.squad import read_train
+
+    v2 = tmp_path / "data" / "squad_v2.0_dev"
+    v2.mkdir(parents=True)
+    docs = [f"squad2.0-dev/A{i}" for i in range(6)]
+    (v2 / "docs.jsonl").write_text("".join(json.dumps({"doc_id": d, "title": d[-2:]}) + "\n" for d in docs))
+    text = "The mill was built in 1820 by Ada Brook. It burned down in 1901."
+    (v2 / "paragraphs.jsonl").write_text(
+        "".join(json.dumps({"doc_id": d, "para_idx": 0, "text": text}) + "\n" for d in docs)
+    )
+    questions = [
+        {"id": f"{d}/{n}", "question": q, "answers": a, "doc_id": d, "para_idx": 0}
+        for d in docs
+        for n, (q, a) in enumerate(
+            [("Who built the mill?", ["Ada Brook"]), ("Who rebuilt it?", []), ("Why?", ["not in the text"])]
+        )
+    ]
+    (v2 / "qa.jsonl").write_text("".join(json.dumps(q) + "\n" for q in questions))
+    para = {
+        "title": "T",
+        "context": "Rain fell.",
+        "qas": [{"question": "What fell?", "answers": [{"text": "Rain", "answer_start": 0}]}],
+    }
+    with gzip.open(tmp_path / "data" / "squad_v1.1_train.jsonl.gz", "wt") as fh:
+        fh.write(json.dumps(para) + "\n")
+    out = tmp_path / "tuning.jsonl.gz"
+    run = subprocess.run(
+        [sys.executable, "-m", "benchmarks.tuning", "--out", str(out), "--train-questions", "1"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "SQUAD_DATA": str(tmp_path)},
+    )
+    assert run.returncode == 0, run.stderr[-2000:]
+    examples = read_train(out)
+    tuned = [e for e in examples if e.context == text]
+    assert 0 < len(tuned) < len(questions)  # the tuning articles only, the unplaceable answer left out
+    assert {e.context[e.answer[0] : e.answer[1]] for e in tuned if e.answer} == {"Ada Brook"}
+    assert any(e.answer is None for e in tuned)
+    assert [e.question for e in examples if e.context != text] == ["What fell?"]
