@@ -43,10 +43,12 @@ def main() -> None:
         print(json.dumps(build_one(*args.one)))
         return
     source = ROOT / "seeds" if args.smoke else corpus(args.articles)
+    indexes = args.out if args.smoke else WORK  # the built indexes stay for `benchmarks.serve --index-dir`
     rows = []
     for mode in args.modes:
+        index_dir = indexes / f"build-{mode}"
         run = subprocess.run(
-            [sys.executable, "-m", "benchmarks.build", "--one", mode, str(source), str(args.out / f"index-{mode}")],
+            [sys.executable, "-m", "benchmarks.build", "--one", mode, str(source), str(index_dir)],
             cwd=ROOT,
             capture_output=True,
             text=True,
@@ -61,14 +63,19 @@ def main() -> None:
 
 
 def corpus(articles: int) -> Path:
-    """SQuAD v1.1 train as a .jsonl of whole articles (the first `articles` of them)."""
+    """SQuAD v1.1 train as a .jsonl of whole articles (the first `articles` of them), and its questions beside
+    it (`squad-train-N-questions.jsonl`, for `benchmarks.serve --questions`)."""
     titles = train_articles()
     path = WORK / f"squad-train-{articles}-articles.jsonl"
     WORK.mkdir(parents=True, exist_ok=True)
-    with path.open("w") as f:
+    with path.open("w") as f, (WORK / f"squad-train-{articles}-questions.jsonl").open("w") as q:
         for title, paragraphs in list(titles.items())[:articles]:
             text = "\n\n".join(dict.fromkeys(p["context"] for p in paragraphs))  # 5 paragraphs appear twice
             f.write(json.dumps({"id": title, "title": title.replace("_", " "), "text": text}) + "\n")
+            for para in paragraphs:
+                for qa in para["qas"]:
+                    answers = [a["text"] for a in qa["answers"]]
+                    q.write(json.dumps({"question": qa["question"], "answers": answers}) + "\n")
     return path
 
 

@@ -99,3 +99,26 @@ def test_tuning_data_places_v2_answers_and_keeps_unanswerable(tmp_path):
     assert {e.context[e.answer[0] : e.answer[1]] for e in tuned if e.answer} == {"Ada Brook"}
     assert any(e.answer is None for e in tuned)
     assert [e.question for e in examples if e.context != text] == ["What fell?"]
+
+
+def test_large_index_copies_articles_until_the_size(fresh_service, tmp_path):
+    """benchmarks.large_index grows a built index with copies (same texts, nearby vectors) that load and answer."""
+    from qa import QAService
+    from qa.index import read_manifest
+
+    fresh_service.build()
+    out = tmp_path / "large"
+    run = subprocess.run(
+        [sys.executable, "-m", "benchmarks.large_index", "--source", str(fresh_service.settings.index_dir)]
+        + ["--out", str(out), "--chunks", "20"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert run.returncode == 0, run.stderr[-2000:]
+    manifest = read_manifest(out)
+    assert manifest.chunks >= 20 and manifest.articles >= 3 and manifest.bm25
+    large = QAService(fresh_service.settings.replace(index_dir=out), fresh_service.embedder, fresh_service.reader)
+    passages = large.ask("Who is the Italian foreign minister?").passages
+    assert passages and all(p.chunk.article_id.startswith("russia-sanctions-syria") for p in passages)
