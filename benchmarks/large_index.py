@@ -1,7 +1,8 @@
 """A large index for end-to-end benchmarks without embedding millions of chunks: a built index's articles are
 written again as copies (new ids, same texts) until there are `--chunks` chunks, each copy's vectors drawn around
 the original's (unit noise scaled 0.6-1.2, as `benchmarks.search` does). Retrieval, BM25 and the reader then work
-at full size; the originals stay in, so their questions still have answers.
+at full size; the originals stay in, so their questions still have answers. Then it measures, as
+`benchmarks.build` does, how long a new process takes to open the index and how long adding one article takes.
 
     .venv/bin/python -m benchmarks.large_index --source INDEX_DIR --out INDEX_DIR [--chunks 1000000]
 """
@@ -10,14 +11,16 @@ from __future__ import annotations
 
 import argparse
 import functools
+import os
 import time
 from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 
+from benchmarks.build import open_and_add
 from benchmarks.search import _unit
-from qa import index
+from qa import QAService, index
 from qa.chunking import Span
 from qa.index import Snapshot, writing
 from qa.settings import Settings
@@ -58,6 +61,7 @@ def main() -> None:
             copy += 1
             print(f"{total:,} chunks written ({time.perf_counter() - started:.0f}s)", flush=True)
     print(f"wrote {args.out}: {total:,} chunks in {time.perf_counter() - started:.0f}s")
+    print(open_and_add(QAService(Settings.from_env(os.environ, progress=False).replace(index_dir=args.out))))
 
 
 if __name__ == "__main__":

@@ -1,9 +1,11 @@
-"""Okapi BM25 over chunk terms (bm25s: a sparse score matrix, saved with each index generation, memory-mapped)."""
+"""Okapi BM25 over chunk terms, kept per index generation as term frequencies (so a write adds and drops
+documents without re-reading the others) and precomputed per-term scores (memory-mapped when loaded)."""
 
 from __future__ import annotations
 
-import logging
+import json
 import math
+from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -12,54 +14,96 @@ import numpy as np
 from .tokens import terms
 
 K1, B = 1.2, 0.75
-logging.getLogger("bm25s").setLevel(logging.WARNING)
+META = "meta.json"
+ARRAYS = ("doc_ptr", "doc_terms", "doc_tf", "term_ptr", "term_docs", "term_scores")
 
 
 class BM25:
-    """BM25 (Lucene's variant) of a query against a fixed list of documents, given as their search terms.
-    Scores are Lucene's: tf saturation `tf / (tf + k1 * (1 - b + b * len / avg_len))` times
-    `idf = log(1 + (N - df + 0.5) / (df + 0.5))`, summed over the distinct query terms."""
+    """BM25 (Lucene's variant) of a query against a list of documents given as their search terms:
+    the sum over distinct query terms of `idf * tf / (tf + k1 * (1 - b + b * len / avg_len))`, with
+    `idf = log(1 + (N - df + 0.5) / (df + 0.5))`.
 
-    def __init__(self, model, size: int):
-        self.model, self.size = model, size  # model: a bm25s.BM25, None for an empty collection
+    Documents are stored row by row (term ids and counts, for the next change) and term by term (documents and
+    scores, for queries)."""
+
+    def __init__(self, vocab: list[str], arrays: dict[str, np.ndarray]):
+        self.vocab, self.ids = vocab, {t: i for i, t in enumerate(vocab)}
+        self.doc_ptr, self.doc_terms, self.doc_tf = arrays["doc_ptr"], arrays["doc_terms"], arrays["doc_tf"]
+        self.size = len(self.doc_ptr) - 1
+        if "term_ptr" in arrays:
+            self.term_ptr, self.term_docs, self.term_scores = (arrays[k] for k in ARRAYS[3:])
+        else:
+            self.term_ptr, self.term_docs, self.term_scores = self._by_term()
 
     @classmethod
     def build(cls, documents: Sequence[Sequence[str]]) -> BM25:
         """The index of documents given as term lists (`qa.tokens.terms` of each passage)."""
-        import bm25s
+        empty = {"doc_ptr": np.zeros(1, np.int64), "doc_terms": np.zeros(0, np.int32), "doc_tf": np.zeros(0, np.uint16)}
+        return cls([], empty).changed(np.zeros(0, bool), documents)
 
-        if not any(documents):
-            return cls(None, len(documents))
-        model = bm25s.BM25(method="lucene", k1=K1, b=B)
-        model.index([list(d) or [""] for d in documents], show_progress=False)
-        return cls(model, len(documents))
+    def changed(self, keep: np.ndarray, added: Sequence[Sequence[str]]) -> BM25:
+        """A new index of the documents where `keep` is true (in order), then the `added` ones."""
+        rows = np.diff(self.doc_ptr)
+        entries = np.repeat(np.asarray(keep, bool), rows)
+        vocab, ids = list(self.vocab), dict(self.ids)
+        new_terms: list[int] = []
+        new_tf: list[int] = []
+        new_rows = []
+        for doc in added:
+            counts = Counter(doc)
+            for term in counts:
+                if term not in ids:
+                    ids[term] = len(vocab)
+                    vocab.append(term)
+            new_terms += [ids[t] for t in counts]
+            new_tf += [min(n, 65535) for n in counts.values()]
+            new_rows.append(len(counts))
+        lengths = np.concatenate([rows[np.asarray(keep, bool)], np.asarray(new_rows, np.int64)])
+        arrays = {
+            "doc_ptr": np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64),
+            "doc_terms": np.concatenate([self.doc_terms[entries], np.asarray(new_terms, np.int32)]),
+            "doc_tf": np.concatenate([self.doc_tf[entries], np.asarray(new_tf, np.uint16)]),
+        }
+        return BM25(vocab, arrays)
+
+    def _by_term(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Every (term, document) pair's score, grouped by term (documents ascending within a term)."""
+        terms_, tf = self.doc_terms, self.doc_tf.astype(np.float32)
+        doc = np.repeat(np.arange(self.size, dtype=np.int32), np.diff(self.doc_ptr))
+        total = np.concatenate([[0.0], np.cumsum(tf, dtype=np.float64)])
+        length = total[self.doc_ptr[1:]] - total[self.doc_ptr[:-1]]
+        avg = float(length.mean()) if self.size and length.mean() > 0 else 1.0
+        df = np.bincount(terms_, minlength=len(self.vocab))
+        idf = np.log1p((self.size - df + 0.5) / (df + 0.5)).astype(np.float32)
+        norm = (K1 * (1 - B + B * length / avg)).astype(np.float32)
+        scores = idf[terms_] * tf / (tf + norm[doc])
+        order = np.argsort(terms_, kind="stable")
+        return np.concatenate([[0], np.cumsum(df)]).astype(np.int64), doc[order], scores[order].astype(np.float32)
 
     def save(self, directory: Path) -> None:
         directory = Path(directory)
         directory.mkdir(parents=True, exist_ok=True)
-        if self.model is not None:
-            self.model.save(str(directory))
-        (directory / "size").write_text(f"{self.size}\n")
+        for name in ARRAYS:
+            np.save(directory / f"{name}.npy", getattr(self, name))
+        (directory / META).write_text(json.dumps({"k1": K1, "b": B, "size": self.size, "vocab": self.vocab}))
 
     @classmethod
     def load(cls, directory: Path) -> BM25:
-        """A saved index, its matrix memory-mapped (processes serving the same generation share one copy)."""
-        import bm25s
-
+        """A saved index, its arrays memory-mapped (processes serving the same generation share one copy)."""
         directory = Path(directory)
-        size = int((directory / "size").read_text())
-        model = bm25s.BM25.load(str(directory), mmap=True) if (directory / "params.index.json").exists() else None
-        if model is not None and model.scores["num_docs"] != size:
-            raise ValueError(f"{directory}: {model.scores['num_docs']} documents, expected {size}")
-        return cls(model, size)
+        meta = json.loads((directory / META).read_text())
+        if (meta.get("k1"), meta.get("b")) != (K1, B):
+            raise ValueError(f"{directory}: saved with k1={meta.get('k1')}, b={meta.get('b')}")
+        arrays = {name: np.load(directory / f"{name}.npy", mmap_mode="r") for name in ARRAYS}
+        bm25 = cls(meta["vocab"], arrays)
+        if bm25.size != meta["size"] or len(bm25.term_ptr) != len(bm25.vocab) + 1:
+            raise ValueError(f"{directory}: arrays do not match ({bm25.size} documents, expected {meta['size']})")
+        return bm25
 
     def df(self, term: str) -> int:
         """Number of documents containing `term`."""
-        t = self.model.vocab_dict.get(term) if self.model is not None and term else None
-        if t is None:
-            return 0
-        indptr = self.model.scores["indptr"]
-        return int(indptr[t + 1] - indptr[t])
+        t = self.ids.get(term)
+        return 0 if t is None else int(self.term_ptr[t + 1] - self.term_ptr[t])
 
     def idf(self, term: str) -> float:
         df = self.df(term)
@@ -67,10 +111,13 @@ class BM25:
 
     def scores(self, query: str) -> np.ndarray:
         """The score of every document for `query`."""
-        ids = self.model.get_tokens_ids(list(dict.fromkeys(terms(query)))) if self.model is not None else []
-        if not ids:
-            return np.zeros(self.size, dtype=np.float32)
-        return self.model.get_scores_from_ids(ids)
+        out = np.zeros(self.size, dtype=np.float32)
+        for term in dict.fromkeys(terms(query)):
+            t = self.ids.get(term)
+            if t is not None:
+                a, b = self.term_ptr[t], self.term_ptr[t + 1]
+                out[self.term_docs[a:b]] += self.term_scores[a:b]  # a document appears once per term
+        return out
 
     def top(self, query: str, n: int) -> list[tuple[int, float]]:
         """(document index, score) of the best `n` documents with a non-zero score."""

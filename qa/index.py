@@ -1,4 +1,4 @@
-"""On-disk index: FAISS vectors, SQLite metadata, a BM25 matrix and a JSON manifest, replaced atomically as a
+"""On-disk index: FAISS vectors, SQLite metadata, a BM25 index and a JSON manifest, replaced atomically as a
 generation."""
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ import numpy as np
 from . import vectors as vector_index
 from .articles import Article
 from .bm25 import BM25
+from .bm25 import META as BM25_META
 from .chunking import Span, passage_text
 from .tokens import terms
 from .vectors import VectorSpec
@@ -37,7 +38,6 @@ CREATE TABLE IF NOT EXISTS chunks (
     article_id TEXT NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
     start INTEGER NOT NULL, "end" INTEGER NOT NULL);
 CREATE INDEX IF NOT EXISTS chunks_article ON chunks(article_id);
-CREATE TABLE IF NOT EXISTS chunk_terms (chunk_id INTEGER PRIMARY KEY, terms TEXT NOT NULL);
 """
 
 
@@ -65,7 +65,7 @@ class Manifest:
     updated: float = 0.0
     format: int = FORMAT
     vector_index: VectorSpec = field(default_factory=VectorSpec)
-    bm25: bool = False  # the generation has its BM25 matrix on disk (older ones are indexed when loaded)
+    bm25: bool = False  # the generation has its BM25 index on disk (older ones are indexed when loaded)
 
     @property
     def vectors_file(self) -> str:
@@ -137,14 +137,9 @@ class Snapshot:
             )
 
     def _bm25(self, index_dir: Path) -> BM25:
-        if not self.manifest.bm25:  # written before BM25 was saved with the generation
-            return BM25.build(
-                [terms(passage_text(self.articles[c.article_id].title, self.chunk_text(c))) for c in self.chunks]
-            )
-        try:
-            return BM25.load(index_dir / self.manifest.bm25_dir)
-        except (OSError, ValueError) as exc:
-            raise IndexStateError(f"cannot read the BM25 index in {index_dir}: {exc}") from None
+        if not _has_bm25(index_dir, self.manifest):  # written before BM25 was saved with the generation
+            return BM25.build([_terms(self.articles[c.article_id].title, self.chunk_text(c)) for c in self.chunks])
+        return load_bm25(index_dir, self.manifest)
 
     def chunk_text(self, chunk: Chunk) -> str:
         return self.articles[chunk.article_id].text[chunk.start : chunk.end]
@@ -154,11 +149,24 @@ class Writer:
     """Changes to a copy of the current generation; visible only once `commit` replaces the manifest."""
 
     def __init__(
-        self, index_dir: Path, manifest: Manifest, db: sqlite3.Connection, vectors: faiss.Index, ann_threshold: int
+        self,
+        index_dir: Path,
+        manifest: Manifest,
+        db: sqlite3.Connection,
+        vectors: faiss.Index,
+        ann_threshold: int,
+        bm25: BM25 | None = None,
     ):
         self.index_dir, self.manifest, self.db, self.vectors = index_dir, manifest, db, vectors
         self.ann_threshold = ann_threshold
         self.changed = False
+        # BM25 changes as a delta on the previous generation's (None: built from every chunk's text at commit)
+        self.bm25 = bm25
+        self.base_ids = [r[0] for r in db.execute("SELECT id FROM chunks ORDER BY id")] if bm25 else []
+        self.dropped: set[int] = set()
+        self.added: dict[int, list[str]] = {}
+        if bm25 is not None and bm25.size != len(self.base_ids):
+            self.bm25 = None
 
     def content_hash(self, article_id: str) -> str | None:
         row = self.db.execute("SELECT content_hash FROM articles WHERE id = ?", (article_id,)).fetchone()
@@ -178,10 +186,9 @@ class Writer:
             ).lastrowid
             for s in spans
         ]
-        self.db.executemany(
-            "INSERT INTO chunk_terms VALUES (?, ?)",
-            [(i, _terms(article.title, article.text[s.start : s.end])) for i, s in zip(ids, spans, strict=True)],
-        )
+        if self.bm25 is not None:
+            for i, s in zip(ids, spans, strict=True):
+                self.added[i] = _terms(article.title, article.text[s.start : s.end])
         if ids:
             self.vectors.add_with_ids(vectors, np.asarray(ids, dtype=np.int64))
 
@@ -189,7 +196,9 @@ class Writer:
         ids = [r[0] for r in self.db.execute("SELECT id FROM chunks WHERE article_id = ?", (article_id,))]
         if ids:
             self.vectors.remove_ids(np.asarray(ids, dtype=np.int64))
-        self.db.executemany("DELETE FROM chunk_terms WHERE chunk_id = ?", [(i,) for i in ids])
+        for i in ids:
+            if self.added.pop(i, None) is None:
+                self.dropped.add(i)
         self.db.execute("DELETE FROM chunks WHERE article_id = ?", (article_id,))
         removed = self.db.execute("DELETE FROM articles WHERE id = ?", (article_id,)).rowcount > 0
         self.changed = self.changed or removed
@@ -219,22 +228,42 @@ class Writer:
         return manifest
 
     def _bm25(self) -> BM25:
-        """BM25 over every chunk, in id order, from the terms stored with the chunks (computed here for chunks
-        written before terms were stored)."""
-        missing = self.db.execute(
-            'SELECT c.id, a.title, a.text, c.start, c."end" FROM chunks c JOIN articles a ON a.id = c.article_id '
-            "WHERE c.id NOT IN (SELECT chunk_id FROM chunk_terms)"
-        ).fetchall()
-        self.db.executemany(
-            "INSERT INTO chunk_terms VALUES (?, ?)", [(i, _terms(t, text[a:b])) for i, t, text, a, b in missing]
+        """BM25 over every chunk in id order: the previous generation's without the dropped chunks, plus the
+        added ones (new ids are higher than old ones); or, without a previous one, from every chunk's text."""
+        if self.bm25 is not None:
+            keep = np.array([i not in self.dropped for i in self.base_ids], dtype=bool)
+            return self.bm25.changed(keep, [self.added[i] for i in sorted(self.added)])
+        rows = self.db.execute(
+            'SELECT a.title, a.text, c.start, c."end" FROM chunks c JOIN articles a ON a.id = c.article_id '
+            "ORDER BY c.id"
         )
-        rows = self.db.execute("SELECT t.terms FROM chunks c JOIN chunk_terms t ON t.chunk_id = c.id ORDER BY c.id")
-        return BM25.build([r[0].split() for r in rows])
+        return BM25.build([_terms(title, text[a:b]) for title, text, a, b in rows])
 
 
-def _terms(title: str, chunk: str) -> str:
-    """A chunk's BM25 terms as stored: its passage text's search terms, space-separated."""
-    return " ".join(terms(passage_text(title, chunk)))
+def _terms(title: str, chunk: str) -> list[str]:
+    """A chunk's BM25 terms: its passage text's search terms."""
+    return terms(passage_text(title, chunk))
+
+
+def _has_bm25(index_dir: Path, manifest: Manifest) -> bool:
+    return manifest.bm25 and (Path(index_dir) / manifest.bm25_dir / BM25_META).exists()
+
+
+def _previous_bm25(index_dir: Path, current: Manifest | None, fresh: bool) -> BM25 | None:
+    """The BM25 index a write changes, if there is a readable one (else the commit builds one from the texts)."""
+    if fresh or current is None or not _has_bm25(index_dir, current):
+        return None
+    try:
+        return load_bm25(index_dir, current)
+    except IndexStateError:
+        return None
+
+
+def load_bm25(index_dir: Path, manifest: Manifest) -> BM25:
+    try:
+        return BM25.load(Path(index_dir) / manifest.bm25_dir)
+    except (OSError, ValueError, KeyError) as exc:
+        raise IndexStateError(f"cannot read the BM25 index in {index_dir}: {exc}; rebuild it") from None
 
 
 @contextmanager
@@ -281,7 +310,7 @@ def writing(index_dir: Path, manifest: Manifest, fresh: bool, ann_threshold: int
                 db.executescript(SCHEMA)
             except (OSError, sqlite3.Error, RuntimeError) as exc:
                 raise _write_error(index_dir, exc) from None
-            writer = Writer(index_dir, new, db, vectors, ann_threshold)
+            writer = Writer(index_dir, new, db, vectors, ann_threshold, _previous_bm25(index_dir, current, fresh))
             try:
                 yield writer
                 if writer.changed or fresh or current is None:

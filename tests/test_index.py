@@ -167,8 +167,9 @@ def test_deleted_manifest_is_reported_while_serving(fresh_service):
 
 def test_bm25_is_saved_with_the_generation_and_older_indexes_are_upgraded(fresh_service, tmp_path, embedder, reader):
     """A generation written before BM25 was saved loads (BM25 computed from the texts, same ranking); the next
-    write stores every chunk's terms and saves the matrix."""
-    import sqlite3
+    write saves it. Every write's BM25 (changed from the previous one) equals one built from scratch."""
+    from qa.bm25 import BM25
+    from qa.index import _terms
 
     fresh_service.build()
     index_dir = fresh_service.settings.index_dir
@@ -176,12 +177,8 @@ def test_bm25_is_saved_with_the_generation_and_older_indexes_are_upgraded(fresh_
     saved = fresh_service.current().snapshot.bm25.top(question, 5)
     manifest = read_manifest(index_dir)
     assert manifest.bm25 and saved
-    with sqlite3.connect(index_dir / manifest.metadata_file) as db:
-        assert db.execute("SELECT count(*) FROM chunk_terms").fetchone()[0] == manifest.chunks
 
-    # the same generation as an older version wrote it: no terms table rows, no BM25 directory, no manifest flag
-    with sqlite3.connect(index_dir / manifest.metadata_file) as db:
-        db.execute("DELETE FROM chunk_terms")
+    # the same generation as an older version wrote it: no BM25 directory, no manifest flag
     shutil.rmtree(index_dir / manifest.bm25_dir)
     data = json.loads((index_dir / MANIFEST).read_text())
     del data["bm25"]
@@ -192,18 +189,28 @@ def test_bm25_is_saved_with_the_generation_and_older_indexes_are_upgraded(fresh_
     assert [s for _, s in again] == pytest.approx([s for _, s in saved], rel=1e-5)
 
     path = tmp_path / "volcano.txt"
-    path.write_text(EXTRA)
-    old.add(path)
-    upgraded = read_manifest(index_dir)
-    assert upgraded.bm25 and (index_dir / upgraded.bm25_dir).is_dir()
-    with sqlite3.connect(index_dir / upgraded.metadata_file) as db:
-        assert db.execute("SELECT count(*) FROM chunk_terms").fetchone()[0] == upgraded.chunks
-    assert old.current().snapshot.bm25.top(question, 1)[0][0] == saved[0][0]
+    for text in (EXTRA, EXTRA.replace("Tuesday", "Friday")):  # added to the upgraded index, then changed
+        path.write_text(text)
+        old.add(path)
+        upgraded = read_manifest(index_dir)
+        assert upgraded.bm25 and (index_dir / upgraded.bm25_dir).is_dir()
+        snapshot = old.current().snapshot
+        scratch = BM25.build(
+            [_terms(snapshot.articles[c.article_id].title, snapshot.chunk_text(c)) for c in snapshot.chunks]
+        )
+        for q in (question, "Who said the lava flow was the largest?", "Friday Tuesday volcano"):
+            assert snapshot.bm25.scores(q) == pytest.approx(scratch.scores(q), rel=1e-5, abs=1e-6)
+    old.remove("volcano")
+    snapshot = old.current().snapshot
+    assert snapshot.bm25.size == len(snapshot.chunks) and snapshot.bm25.top(question, 1)[0][0] == saved[0][0]
 
 
-def test_damaged_bm25_files_are_a_clear_index_error(fresh_service, embedder, reader):
+def test_damaged_bm25_files_are_a_clear_index_error_and_the_next_write_repairs_them(fresh_service, embedder, reader):
     fresh_service.build()
     manifest = read_manifest(fresh_service.settings.index_dir)
-    (fresh_service.settings.index_dir / manifest.bm25_dir / "size").write_text("not a number")
+    (fresh_service.settings.index_dir / manifest.bm25_dir / "meta.json").write_text("not json")
+    damaged = QAService(fresh_service.settings, embedder=embedder, reader=reader)
     with pytest.raises(IndexStateError, match="BM25"):
-        QAService(fresh_service.settings, embedder=embedder, reader=reader).ask("Who is Boris Johnson?")
+        damaged.ask("Who is Boris Johnson?")
+    fresh_service.remove("russia-sanctions-syria")  # a write builds BM25 anew from the texts
+    assert damaged.ask("Who is Boris Johnson?").passages == []

@@ -71,6 +71,22 @@ def test_bm25_scores_are_lucene_bm25(tmp_path):
     assert BM25.load(empty).top("cat", 3) == []
 
 
+def test_bm25_changed_equals_a_fresh_build(tmp_path):
+    """Dropping and adding documents on a saved (memory-mapped) index gives the index built from scratch."""
+    docs = [["cat", "sat"], ["dog", "sat", "dog"], ["bird"], [], ["cat", "dog", "fish"], ["fish", "sat"]]
+    BM25.build(docs).save(tmp_path / "bm25")
+    keep = [True, False, True, True, False, True]
+    added = [["zebra", "cat"], ["dog"]]
+    changed = BM25.load(tmp_path / "bm25").changed(keep, added)
+    scratch = BM25.build([d for d, k in zip(docs, keep, strict=True) if k] + added)
+    assert changed.size == scratch.size == 6
+    for query in ("cat sat", "dog", "zebra fish", "bird cat dog sat", "nothing"):
+        assert changed.scores(query) == pytest.approx(scratch.scores(query), rel=1e-6)
+    assert [changed.df(t) for t in ("cat", "dog", "sat", "unknown")] == [
+        scratch.df(t) for t in ("cat", "dog", "sat", "unknown")
+    ]
+
+
 def test_score_fusion_normalises_each_retriever():
     from qa.retrieval import _normalised, _reciprocal_rank
 
