@@ -43,8 +43,8 @@ class BM25:
 
     def changed(self, keep: np.ndarray, added: Sequence[Sequence[str]]) -> BM25:
         """A new index of the documents where `keep` is true (in order), then the `added` ones."""
-        rows = np.diff(self.doc_ptr)
-        entries = np.repeat(np.asarray(keep, bool), rows)
+        keep, rows = np.asarray(keep, bool), np.diff(self.doc_ptr)
+        entries = np.repeat(keep, rows)
         vocab, ids = list(self.vocab), dict(self.ids)
         new_terms: list[int] = []
         new_tf: list[int] = []
@@ -58,7 +58,7 @@ class BM25:
             new_terms += [ids[t] for t in counts]
             new_tf += [min(n, 65535) for n in counts.values()]
             new_rows.append(len(counts))
-        lengths = np.concatenate([rows[np.asarray(keep, bool)], np.asarray(new_rows, np.int64)])
+        lengths = np.concatenate([rows[keep], np.asarray(new_rows, np.int64)])
         arrays = {
             "doc_ptr": np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64),
             "doc_terms": np.concatenate([self.doc_terms[entries], np.asarray(new_terms, np.int32)]),

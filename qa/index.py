@@ -160,11 +160,10 @@ class Writer:
         self.index_dir, self.manifest, self.db, self.vectors = index_dir, manifest, db, vectors
         self.ann_threshold = ann_threshold
         self.changed = False
-        # BM25 changes as a delta on the previous generation's (None: built from every chunk's text at commit)
+        # the previous generation's BM25 and its chunk ids, which the commit changes into this generation's
+        # (None: the commit builds BM25 from every chunk's text)
         self.bm25 = bm25
-        self.base_ids = [r[0] for r in db.execute("SELECT id FROM chunks ORDER BY id")] if bm25 else []
-        self.dropped: set[int] = set()
-        self.added: dict[int, list[str]] = {}
+        self.base_ids = _chunk_ids(db) if bm25 is not None else np.zeros(0, np.int64)
         if bm25 is not None and bm25.size != len(self.base_ids):
             self.bm25 = None
 
@@ -186,9 +185,6 @@ class Writer:
             ).lastrowid
             for s in spans
         ]
-        if self.bm25 is not None:
-            for i, s in zip(ids, spans, strict=True):
-                self.added[i] = _terms(article.title, article.text[s.start : s.end])
         if ids:
             self.vectors.add_with_ids(vectors, np.asarray(ids, dtype=np.int64))
 
@@ -196,9 +192,6 @@ class Writer:
         ids = [r[0] for r in self.db.execute("SELECT id FROM chunks WHERE article_id = ?", (article_id,))]
         if ids:
             self.vectors.remove_ids(np.asarray(ids, dtype=np.int64))
-        for i in ids:
-            if self.added.pop(i, None) is None:
-                self.dropped.add(i)
         self.db.execute("DELETE FROM chunks WHERE article_id = ?", (article_id,))
         removed = self.db.execute("DELETE FROM articles WHERE id = ?", (article_id,)).rowcount > 0
         self.changed = self.changed or removed
@@ -228,16 +221,30 @@ class Writer:
         return manifest
 
     def _bm25(self) -> BM25:
-        """BM25 over every chunk in id order: the previous generation's without the dropped chunks, plus the
-        added ones (new ids are higher than old ones); or, without a previous one, from every chunk's text."""
-        if self.bm25 is not None:
-            keep = np.array([i not in self.dropped for i in self.base_ids], dtype=bool)
-            return self.bm25.changed(keep, [self.added[i] for i in sorted(self.added)])
+        """BM25 over every chunk in id order: the previous generation's less the chunks gone since, plus the
+        chunks added since (AUTOINCREMENT ids: higher than every earlier one); or, without a previous one,
+        from every chunk's text."""
+        if self.bm25 is None:
+            return BM25.build(self._chunk_terms(0))
+        last = int(self.base_ids[-1]) if len(self.base_ids) else 0
+        keep = np.isin(self.base_ids, _chunk_ids(self.db, last))
+        return self.bm25.changed(keep, self._chunk_terms(last))
+
+    def _chunk_terms(self, after: int) -> list[list[str]]:
+        """The BM25 terms of the chunks with ids above `after`, in id order (SQLite's substr counts characters,
+        as Python's offsets do, so only the chunk's text is read)."""
         rows = self.db.execute(
-            'SELECT a.title, a.text, c.start, c."end" FROM chunks c JOIN articles a ON a.id = c.article_id '
-            "ORDER BY c.id"
+            'SELECT a.title, substr(a.text, c.start + 1, c."end" - c.start) FROM chunks c '
+            "JOIN articles a ON a.id = c.article_id WHERE c.id > ? ORDER BY c.id",
+            (after,),
         )
-        return BM25.build([_terms(title, text[a:b]) for title, text, a, b in rows])
+        return [_terms(title, chunk) for title, chunk in rows]
+
+
+def _chunk_ids(db: sqlite3.Connection, up_to: int = 2**63 - 1) -> np.ndarray:
+    """The ids of the chunks, up to `up_to`, in order."""
+    rows = db.execute("SELECT id FROM chunks WHERE id <= ? ORDER BY id", (up_to,))
+    return np.fromiter((r[0] for r in rows), dtype=np.int64)
 
 
 def _terms(title: str, chunk: str) -> list[str]:
