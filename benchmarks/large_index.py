@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from benchmarks.build import open_and_add
-from benchmarks.search import _unit
+from benchmarks.search import unit
 from qa import QAService, index
 from qa.chunking import Span
 from qa.index import Snapshot, writing
@@ -52,8 +52,8 @@ def main() -> None:
                 own = vectors[[row[c.id] for c in chunks]]
                 if copy:
                     article = replace(article, id=f"{article.id}~{copy}")
-                    noise = _unit(rng.standard_normal(own.shape)) * rng.uniform(0.6, 1.2, (len(own), 1))
-                    own = _unit(own + noise.astype(np.float32))
+                    noise = unit(rng.standard_normal(own.shape)) * rng.uniform(0.6, 1.2, (len(own), 1))
+                    own = unit(own + noise.astype(np.float32))
                 w.add(article, [Span(c.start, c.end) for c in chunks], own)
                 total += len(chunks)
                 if total >= args.chunks:

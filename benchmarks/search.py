@@ -52,7 +52,7 @@ def main() -> None:
 def data(args) -> tuple[np.ndarray, np.ndarray]:
     """Real chunk vectors and real question vectors (random unit vectors in smoke mode)."""
     if args.smoke:
-        return _unit(np.random.default_rng(1).standard_normal((500, 384))), _unit(
+        return unit(np.random.default_rng(1).standard_normal((500, 384))), unit(
             np.random.default_rng(2).standard_normal((args.queries, 384))
         )
     paths = sorted(WORK.glob("*/vectors-*.faiss"))
@@ -67,7 +67,8 @@ def data(args) -> tuple[np.ndarray, np.ndarray]:
     return base, embedder.encode([rows[i]["question"] for i in picked]).astype(np.float32)
 
 
-def _unit(x: np.ndarray) -> np.ndarray:
+def unit(x: np.ndarray) -> np.ndarray:
+    """Rows scaled to unit length, as float32 (what the index stores)."""
     x = np.ascontiguousarray(x, dtype=np.float32)
     faiss.normalize_L2(x)
     return x
@@ -80,9 +81,9 @@ def blocks(base: np.ndarray, n: int):
     while done < n:
         size = min(BLOCK, n - done)
         rng = np.random.default_rng(1000 + seed)
-        noise = _unit(rng.standard_normal((size, base.shape[1])))
+        noise = unit(rng.standard_normal((size, base.shape[1])))
         scale = rng.uniform(0.6, 1.2, size)[:, None].astype(np.float32)
-        yield _unit(base[rng.integers(0, len(base), size)] + scale * noise)
+        yield unit(base[rng.integers(0, len(base), size)] + scale * noise)
         done, seed = done + size, seed + 1
 
 
