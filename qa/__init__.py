@@ -1,6 +1,13 @@
 """Extractive question answering over news articles: indexing, retrieval and answering (no web code)."""
 
-from .service import QAService, QuestionError, UnknownArticle
-from .settings import Settings
+from importlib import import_module
 
-__all__ = ["QAService", "QuestionError", "Settings", "UnknownArticle"]
+_EXPORTS = {"QAService": "service", "QuestionError": "service", "UnknownArticle": "service", "Settings": "settings"}
+__all__ = list(_EXPORTS)
+
+
+def __getattr__(name: str):
+    """The exports load on first use, so that reader training (`qa.training`) runs without the index's libraries."""
+    if name in _EXPORTS:
+        return getattr(import_module(f".{_EXPORTS[name]}", __name__), name)
+    raise AttributeError(f"module 'qa' has no attribute {name!r}")

@@ -7,6 +7,7 @@ import random
 import time
 from collections import Counter
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -14,8 +15,10 @@ from .articles import make_id
 from .calibration import expected_calibration_error, reliability
 from .metrics import exact, f1, normalize
 from .reader import SpanReader
-from .service import QAService
 from .squad import Example
+
+if TYPE_CHECKING:
+    from .service import QAService
 
 
 def load_questions(path: Path, sample: int | None = None, seed: int = 0) -> list[dict]:
@@ -46,6 +49,8 @@ def evaluate(
     build = None
     reader = service.reader if service.settings.answerer == "reader" else None
     if docs is not None:
+        from .service import QAService
+
         eval_settings = service.settings.replace(index_dir=service.settings.index_dir / "eval")
         service = QAService(eval_settings, embedder=service.embedder, reader=reader)
         report = service.add(docs)

@@ -3,6 +3,8 @@
 import json
 import math
 import random
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -154,6 +156,13 @@ def test_time_schedule_fills_its_minutes_and_frozen_embeddings_stay(tiny_model, 
     assert train(cfg, log=lambda _: None)["step"] == state["step"]  # its minutes are spent: nothing more
     with pytest.raises(ValueError, match="schedule must be one of steps, time"):
         TrainConfig(data="d", out="o", schedule="epochs")
+
+
+def test_training_imports_none_of_the_index_libraries():
+    """A GPU machine with torch and transformers but no FAISS or web stack can train."""
+    code = "import sys, qa.training; print(sorted({'faiss', 'litestar', 'sqlite3', 'torch'} & set(sys.modules)))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
 
 
 def test_cli_trains_and_exports(tiny_model, tmp_path, capsys):
