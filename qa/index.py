@@ -10,9 +10,10 @@ import re
 import shutil
 import sqlite3
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field, replace
+from itertools import islice
 from pathlib import Path
 
 import faiss
@@ -88,6 +89,34 @@ class Chunk:
     end: int
 
 
+class Chunks(Sequence[Chunk]):
+    """A generation's chunks in id order, held as arrays (a million `Chunk` objects would cost ~300 MB)."""
+
+    def __init__(self, rows: Iterable[tuple[int, str, int, int]]):
+        rows_of: dict[str, int] = {}
+        rows, parts = iter(rows), [np.zeros((0, 4), np.int64)]
+        while batch := list(islice(rows, 65536)):  # in batches: no million tuples alive at once
+            parts.append(np.array([(c, rows_of.setdefault(a, len(rows_of)), s, e) for c, a, s, e in batch], np.int64))
+        self.article_ids = list(rows_of)
+        columns = np.concatenate(parts).T
+        self.ids, self.starts, self.ends = columns[0].copy(), columns[2].copy(), columns[3].copy()
+        self.article_rows = columns[1].astype(np.int32)
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def __getitem__(self, i: int) -> Chunk:  # type: ignore[override]  # no slices
+        if not -len(self.ids) <= i < len(self.ids):
+            raise IndexError(i)
+        return Chunk(int(self.ids[i]), self.article_ids[self.article_rows[i]], int(self.starts[i]), int(self.ends[i]))
+
+    def by_id(self, chunk_id: int) -> Chunk:
+        i = int(np.searchsorted(self.ids, chunk_id))
+        if i == len(self.ids) or self.ids[i] != chunk_id:
+            raise KeyError(chunk_id)
+        return self[i]
+
+
 def read_manifest(index_dir: Path) -> Manifest | None:
     path = Path(index_dir) / MANIFEST
     if not path.exists():
@@ -126,9 +155,8 @@ class Snapshot:
                 r[0]: Article(r[0], r[1], r[2], r[3])
                 for r in db.execute("SELECT id, title, text, source FROM articles ORDER BY id")
             }
-            self.chunks = [Chunk(*r) for r in db.execute('SELECT id, article_id, start, "end" FROM chunks ORDER BY id')]
+            self.chunks = Chunks(db.execute('SELECT id, article_id, start, "end" FROM chunks ORDER BY id'))
         db.close()
-        self.chunk_by_id = {c.id: c for c in self.chunks}
         self.bm25 = self._bm25(Path(index_dir))
         if not self.vectors.ntotal == self.bm25.size == len(self.chunks):
             raise IndexStateError(

@@ -44,7 +44,7 @@ class Retriever:
             fused = _normalised(self.dense_weight, dense, lexical)
         out = []
         for cid in sorted(fused, key=lambda cid: (-fused[cid], cid))[:k]:
-            chunk = self.snapshot.chunk_by_id[cid]
+            chunk = self.snapshot.chunks.by_id(cid)
             out.append(
                 Passage(
                     chunk, self.snapshot.articles[chunk.article_id].title, self.snapshot.chunk_text(chunk), fused[cid]

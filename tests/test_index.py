@@ -5,7 +5,7 @@ import pytest
 
 from qa import QAService, UnknownArticle
 from qa.articles import ArticleError
-from qa.index import MANIFEST, IndexStateError, read_manifest
+from qa.index import MANIFEST, Chunk, Chunks, IndexStateError, read_manifest
 
 EXTRA = (
     "Volcano erupts in Iceland\n\nThe Fagradalsfjall volcano erupted on Tuesday near Reykjavik. "
@@ -214,3 +214,16 @@ def test_damaged_bm25_files_are_a_clear_index_error_and_the_next_write_repairs_t
         damaged.ask("Who is Boris Johnson?")
     fresh_service.remove("russia-sanctions-syria")  # a write builds BM25 anew from the texts
     assert damaged.ask("Who is Boris Johnson?").passages == []
+
+
+def test_chunks_table_reads_like_a_list_of_chunks():
+    rows = [(2, "a", 0, 10), (5, "b", 0, 7), (9, "a", 10, 25)]
+    chunks = Chunks(rows)
+    assert list(chunks) == [Chunk(*r) for r in rows] and len(chunks) == 3 and chunks[-1] == Chunk(9, "a", 10, 25)
+    assert chunks.by_id(5) == Chunk(5, "b", 0, 7)
+    for missing in (1, 3, 10):
+        with pytest.raises(KeyError):
+            chunks.by_id(missing)
+    with pytest.raises(IndexError):
+        chunks[3]
+    assert not Chunks([]) and list(Chunks([])) == []
