@@ -9,10 +9,12 @@ import os
 import re
 import shutil
 import sqlite3
+import threading
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field, replace
+from functools import lru_cache
 from itertools import islice
 from pathlib import Path
 
@@ -133,6 +135,39 @@ def read_manifest(index_dir: Path) -> Manifest | None:
         raise IndexStateError(f"{path}: unreadable manifest ({exc}); rebuild with `qa index build`") from None
 
 
+class Articles(Mapping[str, Article]):
+    """A generation's articles, their text read from its SQLite file when asked for (recent ones cached). The
+    connection opens with the snapshot: a later commit deletes the file, and an open file stays readable."""
+
+    def __init__(self, db: sqlite3.Connection, cached: int = 256):
+        self.db, self.lock = db, threading.Lock()
+        with self.lock:
+            self.ids = [r[0] for r in db.execute("SELECT id FROM articles ORDER BY id")]
+        self._load = lru_cache(maxsize=cached)(self._read)
+
+    def _read(self, article_id: str) -> Article | None:
+        with self.lock:
+            row = self.db.execute("SELECT id, title, text, source FROM articles WHERE id = ?", (article_id,)).fetchone()
+        return Article(*row) if row else None
+
+    def __getitem__(self, article_id: str) -> Article:
+        article = self._load(article_id) if isinstance(article_id, str) else None
+        if article is None:
+            raise KeyError(article_id)
+        return article
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.ids)
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def all(self) -> list[Article]:
+        """Every article, in one pass over the table."""
+        with self.lock:
+            return [Article(*r) for r in self.db.execute("SELECT id, title, text, source FROM articles ORDER BY id")]
+
+
 class Snapshot:
     """One generation of the index, loaded for searching (read only); `nprobe` > 0 overrides the manifest's."""
 
@@ -147,16 +182,12 @@ class Snapshot:
                 self.manifest.vector_index,
                 nprobe,
             )
-            db = sqlite3.connect(f"file:{Path(index_dir) / self.manifest.metadata_file}?mode=ro", uri=True)
+            path = Path(index_dir) / self.manifest.metadata_file
+            db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
+            self.articles = Articles(db)
+            self.chunks = Chunks(db.execute('SELECT id, article_id, start, "end" FROM chunks ORDER BY id'))
         except (RuntimeError, sqlite3.Error) as exc:
             raise IndexStateError(f"cannot read index in {index_dir}: {exc}") from None
-        with db:
-            self.articles = {
-                r[0]: Article(r[0], r[1], r[2], r[3])
-                for r in db.execute("SELECT id, title, text, source FROM articles ORDER BY id")
-            }
-            self.chunks = Chunks(db.execute('SELECT id, article_id, start, "end" FROM chunks ORDER BY id'))
-        db.close()
         self.bm25 = self._bm25(Path(index_dir))
         if not self.vectors.ntotal == self.bm25.size == len(self.chunks):
             raise IndexStateError(

@@ -354,4 +354,4 @@ class QAService:
             raise UnknownArticle(article_id) from None
 
     def articles(self) -> list[Article]:
-        return list(self.current().snapshot.articles.values())
+        return self.current().snapshot.articles.all()

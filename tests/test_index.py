@@ -227,3 +227,18 @@ def test_chunks_table_reads_like_a_list_of_chunks():
     with pytest.raises(IndexError):
         chunks[3]
     assert not Chunks([]) and list(Chunks([])) == []
+
+
+def test_an_open_snapshot_reads_its_articles_after_a_newer_generation_replaced_it(fresh_service, tmp_path):
+    fresh_service.build()
+    old = fresh_service.current().snapshot
+    path = tmp_path / "volcano.txt"
+    path.write_text(EXTRA)
+    fresh_service.add(path)
+    assert not (fresh_service.settings.index_dir / old.manifest.metadata_file).exists()  # the commit removed it
+    (article,) = old.articles.all()
+    assert old.articles[article.id] == article and list(old.articles) == [article.id] and len(old.articles) == 1
+    assert old.chunk_text(old.chunks[0]) == article.text[old.chunks[0].start : old.chunks[0].end]
+    with pytest.raises(KeyError):
+        old.articles["volcano"]
+    assert fresh_service.article("volcano").title == "Volcano erupts in Iceland"
