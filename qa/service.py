@@ -355,3 +355,7 @@ class QAService:
 
     def articles(self) -> list[Article]:
         return self.current().snapshot.articles.all()
+
+    def titles(self) -> dict[str, str]:
+        """Every article's title by id, without reading any text."""
+        return self.current().snapshot.articles.titles

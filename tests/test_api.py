@@ -78,6 +78,7 @@ def test_chat_page_renders_server_side_answer(client):
     assert r.status_code == 200 and "text/html" in r.headers["content-type"]
     assert "<mark>Boris Johnson</mark>" in r.text
     assert 'href="/articles/russia-sanctions-syria?start=' in r.text
+    assert "Articles (1)" in r.text and '<li><a href="/articles/russia-sanctions-syria">' in r.text  # the list
     empty = client.get("/", params={"q": " "})
     assert empty.status_code == 400 and "must not be empty" in empty.text
 

@@ -29,6 +29,7 @@ def test_incremental_add_update_noop_and_remove(fresh_service, tmp_path):
     path.write_text(EXTRA)
     assert fresh_service.add(path).added == ["volcano"]
     assert {a.id for a in fresh_service.articles()} == {"russia-sanctions-syria", "volcano"}
+    assert fresh_service.titles()["volcano"] == "Volcano erupts in Iceland"
     generation = read_manifest(fresh_service.settings.index_dir).generation
 
     again = fresh_service.add(path)

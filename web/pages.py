@@ -37,7 +37,7 @@ class PageController(Controller):
             "highlight": highlight,
             "max_chars": qa.settings.max_question_chars,
             "answerer": qa.settings.answerer,
-            "articles": qa.articles(),
+            "articles": qa.titles(),
         }
         if q is not None:
             try:
