@@ -145,16 +145,15 @@ class Articles(Mapping[str, Article]):
             self.titles = dict(db.execute("SELECT id, title FROM articles ORDER BY id").fetchall())
         self._load = lru_cache(maxsize=cached)(self._read)
 
-    def _read(self, article_id: str) -> Article | None:
+    def _read(self, article_id: str) -> Article:
         with self.lock:
             row = self.db.execute("SELECT id, title, text, source FROM articles WHERE id = ?", (article_id,)).fetchone()
-        return Article(*row) if row else None
+        return Article(*row)
 
     def __getitem__(self, article_id: str) -> Article:
-        article = self._load(article_id) if isinstance(article_id, str) else None
-        if article is None:
+        if article_id not in self.titles:  # unknown ids never reach SQLite or the cache
             raise KeyError(article_id)
-        return article
+        return self._load(article_id)
 
     def __iter__(self) -> Iterator[str]:
         return iter(self.titles)
