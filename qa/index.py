@@ -185,18 +185,18 @@ class Snapshot:
             db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
             self.articles = Articles(db)
             self.chunks = Chunks(db.execute('SELECT id, article_id, start, "end" FROM chunks ORDER BY id'))
+            self.bm25 = self._bm25(Path(index_dir), db)
         except (RuntimeError, sqlite3.Error) as exc:
             raise IndexStateError(f"cannot read index in {index_dir}: {exc}") from None
-        self.bm25 = self._bm25(Path(index_dir))
         if not self.vectors.ntotal == self.bm25.size == len(self.chunks):
             raise IndexStateError(
                 f"index in {index_dir} is inconsistent ({self.vectors.ntotal} vectors and {self.bm25.size} BM25 "
                 f"rows for {len(self.chunks)} chunks); rebuild it with `qa index build`"
             )
 
-    def _bm25(self, index_dir: Path) -> BM25:
+    def _bm25(self, index_dir: Path, db: sqlite3.Connection) -> BM25:
         if not _has_bm25(index_dir, self.manifest):  # written before BM25 was saved with the generation
-            return BM25.build([_terms(self.articles[c.article_id].title, self.chunk_text(c)) for c in self.chunks])
+            return BM25.build(_chunk_terms(db))
         return load_bm25(index_dir, self.manifest)
 
     def chunk_text(self, chunk: Chunk) -> str:
@@ -283,20 +283,21 @@ class Writer:
         chunks added since (AUTOINCREMENT ids: higher than every earlier one); or, without a previous one,
         from every chunk's text."""
         if self.bm25 is None:
-            return BM25.build(self._chunk_terms(0))
+            return BM25.build(_chunk_terms(self.db))
         last = int(self.base_ids[-1]) if len(self.base_ids) else 0
         keep = np.isin(self.base_ids, _chunk_ids(self.db, last))
-        return self.bm25.changed(keep, self._chunk_terms(last))
+        return self.bm25.changed(keep, _chunk_terms(self.db, last))
 
-    def _chunk_terms(self, after: int) -> list[list[str]]:
-        """The BM25 terms of the chunks with ids above `after`, in id order (SQLite's substr counts characters,
-        as Python's offsets do, so only the chunk's text is read)."""
-        rows = self.db.execute(
-            'SELECT a.title, substr(a.text, c.start + 1, c."end" - c.start) FROM chunks c '
-            "JOIN articles a ON a.id = c.article_id WHERE c.id > ? ORDER BY c.id",
-            (after,),
-        )
-        return [_terms(title, chunk) for title, chunk in rows]
+
+def _chunk_terms(db: sqlite3.Connection, after: int = 0) -> list[list[str]]:
+    """The BM25 terms of the chunks with ids above `after`, in id order (SQLite's substr counts characters, as
+    Python's offsets do, so only the chunk's text is read)."""
+    rows = db.execute(
+        'SELECT a.title, substr(a.text, c.start + 1, c."end" - c.start) FROM chunks c '
+        "JOIN articles a ON a.id = c.article_id WHERE c.id > ? ORDER BY c.id",
+        (after,),
+    )
+    return [_terms(title, chunk) for title, chunk in rows]
 
 
 def _chunk_ids(db: sqlite3.Connection, up_to: int = 2**63 - 1) -> np.ndarray:

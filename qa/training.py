@@ -146,7 +146,7 @@ def train(cfg: TrainConfig, log: Callable[[str], None] = print) -> dict:
         f"{f'{budget / 60:.1f} minutes' if by_time else f'{total_steps} steps'} in the schedule, {device} "
         f"({torch.get_num_threads()} threads), bf16={cfg.bf16}"
     )
-    deadline = started + (budget if by_time else cfg.minutes * 60)
+    deadline = started + budget
     last_save = time.monotonic()
     bar = tqdm(total=None if by_time else total_steps, initial=state["step"], unit="step", mininterval=5)
     reader = SpanReader(TorchRunner(model), tokenizer, cfg.max_length, cfg.stride)
