@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .calibration import Calibrator
+from .inference import ReaderError
 
 Runner = Callable[[dict[str, np.ndarray]], tuple[np.ndarray, np.ndarray]]  # inputs -> (start, end) logits
 
@@ -68,6 +69,16 @@ def clip_question(tokenizer, question: str, max_length: int) -> tuple[str, int]:
     return question, max_length - min(len(enc["input_ids"]), keep) - 3
 
 
+def check_windows(tokenizer) -> None:
+    """Refuse a tokenizer whose overflowing windows stop short of the passage's end (tokenizers 0.23.2 keeps only
+    the first two windows of a long passage, so the rest is never read, nor trained on)."""
+    passage = "word " * 100
+    windows = tokenizer_windows(tokenizer, "what is it?", [passage], 64, 16)["windows"]
+    if max(o[1] for w in windows for o in w.offsets if o) < len(passage.rstrip()):
+        version = getattr(__import__("tokenizers"), "__version__", "?")
+        raise ReaderError(f"this tokenizer (tokenizers {version}) drops the end of long passages; upgrade tokenizers")
+
+
 def best_spans(
     start: np.ndarray, end: np.ndarray, window: Window, max_tokens: int, top: int
 ) -> list[tuple[int, int, float, float]]:
@@ -110,6 +121,7 @@ class SpanReader:
         calibrator: Calibrator | None = None,
         batch_size: int = 16,
     ):
+        check_windows(tokenizer)
         self.runner, self.tokenizer = runner, tokenizer
         self.calibrator = calibrator or Calibrator()  # the model's own calibration, saved beside its weights
         self.windows_read, self.seconds = 0, 0.0  # running totals, for reports

@@ -204,6 +204,20 @@ def test_reader_maps_spans_to_context_characters(tiny_model):
     assert reader.read("why " * 300 + "?", ["Gull Point."]), "a very long question still leaves room to read"
 
 
+def test_a_tokenizer_that_drops_the_end_of_long_passages_is_refused(tiny_model, monkeypatch):
+    """tokenizers 0.23.2 returned two windows of a long passage and no more; a reader must not load on one."""
+    model, tokenizer = load_torch(tiny_model)
+    SpanReader(TorchRunner(model), tokenizer)  # the installed tokenizers covers every character
+
+    def two_windows(*args, **kwargs):
+        batch = tokenizer_windows(*args, **kwargs)
+        return {**batch, "windows": batch["windows"][:2]}
+
+    monkeypatch.setattr("qa.reader.tokenizer_windows", two_windows)
+    with pytest.raises(ReaderError, match="drops the end of long passages"):
+        SpanReader(TorchRunner(model), tokenizer)
+
+
 def test_best_spans_respect_order_length_and_context():
     offsets = [None, None, (0, 3), (4, 9), (10, 12), None]
     start = np.array([9.0, 0, 1, 5, 0, -50])
