@@ -45,7 +45,7 @@ class Settings:
     rrf_k: int = setting(60, "fusion=rrf: reciprocal-rank-fusion constant")
     passages: int = setting(5, "passages the reader reads and returns with an answer (the API's k: how many return)")
     max_answers: int = setting(3, "most distinct answers returned for one question")
-    answerer: str = setting("rules", "how short answers are chosen: rules, or reader (the trained extractive reader)")
+    answerer: str = setting("reader", "how short answers are chosen: reader (the trained extractive reader) or rules")
     min_score: float = setting(0.25, "rules: abstain when the best sentence scores below this (calibrated, see README)")
     answer_ratio: float = setting(0.85, "rules: extra answers must score at least this fraction of the best one")
     sentence_cache: int = setting(50_000, "rules: sentence embeddings kept between questions (1.5 KB each)")
@@ -58,7 +58,7 @@ class Settings:
     reader_stride: int = setting(64, "tokens shared by consecutive windows of a long passage")
     max_answer_tokens: int = setting(30, "longest answer span, in tokens")
     min_probability: float = setting(
-        0.38, "abstain when the best answer's calibrated probability is below this (tuned: benchmarks/calibrate.py)"
+        0.40, "abstain when the best answer's calibrated probability is below this (tuned: benchmarks/calibrate.py)"
     )
     answerable_prior: float = setting(
         0.8, "share of questions the articles can answer, for the answer probability (0: the calibration data's, ~0.5)"

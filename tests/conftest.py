@@ -63,6 +63,12 @@ def service(settings, embedder, reader) -> QAService:
 
 
 @pytest.fixture(scope="session")
+def rules(service) -> QAService:
+    """The seed index answered by the rules instead of the reader."""
+    return QAService(service.settings.replace(answerer="rules"), embedder=service.embedder, reader=service.reader)
+
+
+@pytest.fixture(scope="session")
 def client(service):
     with TestClient(create_app(qa=service)) as c:
         yield c

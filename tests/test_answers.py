@@ -1,4 +1,4 @@
-"""Answering on the seed article with the rules (the default answerer) and the real packaged embedder."""
+"""Answering on the seed article with the rules (`answerer=rules`) and the real packaged embedder."""
 
 import dataclasses
 
@@ -13,42 +13,42 @@ from .conftest import assert_cited, seed_questions
 ANSWERABLE = [q for q in seed_questions() if q["answers"]]
 
 
-def test_who_threatened_sanctions(service):
-    result = service.ask("who threatened sanctions?")
+def test_who_threatened_sanctions(rules):
+    result = rules.ask("who threatened sanctions?")
     assert result.answers, "must answer"
     assert result.answers[0].text == "Boris Johnson"
-    assert_cited(service, result.answers[0])
+    assert_cited(rules, result.answers[0])
 
 
 @pytest.mark.parametrize("q", ANSWERABLE, ids=[q["id"] for q in ANSWERABLE])
-def test_answerable_seed_questions_get_cited_answers(service, q):
-    result = service.ask(q["question"])
+def test_answerable_seed_questions_get_cited_answers(rules, q):
+    result = rules.ask(q["question"])
     assert not result.abstained
     for answer in result.answers:
-        assert_cited(service, answer)
+        assert_cited(rules, answer)
     assert len({a.text.lower() for a in result.answers}) == len(result.answers), "answers are distinct"
 
 
-def test_most_seed_answers_are_right(service):
+def test_most_seed_answers_are_right(rules):
     hits = 0
     for q in ANSWERABLE:
-        texts = [a.text.lower() for a in service.ask(q["question"]).answers]
+        texts = [a.text.lower() for a in rules.ask(q["question"]).answers]
         hits += any(g.lower() in texts for g in q["answers"])
     assert hits >= len(ANSWERABLE) // 2
 
 
-def test_follow_up_uses_history(service):
-    alone = service.ask("Where is he meeting them?")
-    followed = service.ask("Where is he meeting them?", history=["What will Mr Tillerson do in Russia?"])
+def test_follow_up_uses_history(rules):
+    alone = rules.ask("Where is he meeting them?")
+    followed = rules.ask("Where is he meeting them?", history=["What will Mr Tillerson do in Russia?"])
     top = followed.passages[0]
     assert "Tillerson" in top.text or "Lavrov" in top.text
     assert followed.question == alone.question
 
 
 @pytest.mark.parametrize("bad, message", [("", "empty"), ("   \n ", "empty"), ("x" * 501, "limit is 500")])
-def test_bad_questions(service, bad, message):
+def test_bad_questions(rules, bad, message):
     with pytest.raises(QuestionError, match=message):
-        service.ask(bad)
+        rules.ask(bad)
 
 
 @pytest.mark.parametrize(
@@ -69,9 +69,9 @@ def test_question_types(text, expected):
     assert analyse(text).type is expected
 
 
-def test_answers_whose_offsets_do_not_match_are_refused(service):
-    snapshot = service.current().snapshot
-    good = service.ask("who threatened sanctions?").answers[0]
+def test_answers_whose_offsets_do_not_match_are_refused(rules):
+    snapshot = rules.current().snapshot
+    good = rules.ask("who threatened sanctions?").answers[0]
     shifted = dataclasses.replace(good, citation=dataclasses.replace(good.citation, start=good.citation.start + 1))
     outside = dataclasses.replace(good, citation=dataclasses.replace(good.citation, sentence_end=good.citation.start))
     assert verified(snapshot, good)
@@ -89,10 +89,10 @@ def test_names_lose_titles_and_sentence_initial_words():
     assert not any(f.split()[0] in ("Speaking", "State", "US", "Secretary", "Foreign") for f in found)
 
 
-def test_follow_up_pronoun_resolves_to_the_previous_answer(service):
-    first = service.ask("who threatened sanctions?").answers[0].text
-    follow = service.ask("what did he say about Syria?", history=["who threatened sanctions?"])
+def test_follow_up_pronoun_resolves_to_the_previous_answer(rules):
+    first = rules.ask("who threatened sanctions?").answers[0].text
+    follow = rules.ask("what did he say about Syria?", history=["who threatened sanctions?"])
     assert follow.interpreted == f"what did {first} say about Syria?"
     assert "Johnson" in follow.passages[0].text
     assert follow.answers and "Alfano" not in follow.answers[0].sentence
-    assert_cited(service, follow.answers[0])
+    assert_cited(rules, follow.answers[0])

@@ -14,11 +14,11 @@ def ask(client, **body):
 
 
 def test_ask_contract_and_offset_invariant(client):
-    r = ask(client, question="who threatened sanctions?", k=3)
+    r = ask(client, question="Who is the Italian foreign minister?", k=3)
     assert r.status_code == 200
     body = r.json()
     assert set(body) >= {"question", "answers", "passages"}
-    assert body["question"] == "who threatened sanctions?" and body["abstained"] is False
+    assert body["question"] == "Who is the Italian foreign minister?" and body["abstained"] is False
     assert 1 <= len(body["passages"]) <= 3
     for a in body["answers"]:
         assert set(a) == {"text", "score", "sentence", "citation"}
@@ -30,7 +30,7 @@ def test_ask_contract_and_offset_invariant(client):
     for p in body["passages"]:
         article = client.get(f"/api/articles/{p['article_id']}").json()
         assert article["text"][p["start"] : p["end"]] == p["text"]
-    assert body["answers"][0]["text"] == "Boris Johnson"
+    assert body["answers"][0]["text"] == "Angelino Alfano"
 
 
 def test_abstention_is_explicit(client):
@@ -74,9 +74,9 @@ def test_health_articles_and_schema(client):
 
 
 def test_chat_page_renders_server_side_answer(client):
-    r = client.get("/", params={"q": "who threatened sanctions?"})
+    r = client.get("/", params={"q": "Who is the Italian foreign minister?"})
     assert r.status_code == 200 and "text/html" in r.headers["content-type"]
-    assert "<mark>Boris Johnson</mark>" in r.text
+    assert "<mark>Angelino Alfano</mark>" in r.text
     assert 'href="/articles/russia-sanctions-syria?start=' in r.text
     assert "Articles (1)" in r.text and '<li><a href="/articles/russia-sanctions-syria">' in r.text  # the list
     empty = client.get("/", params={"q": " "})
@@ -84,7 +84,7 @@ def test_chat_page_renders_server_side_answer(client):
 
 
 def test_article_page_highlights_span(client, service):
-    answer = service.ask("who threatened sanctions?").answers[0]
+    answer = service.ask("Who is the Italian foreign minister?").answers[0]
     c = answer.citation
     r = client.get(f"/articles/{c.article_id}", params={"start": c.start, "end": c.end})
     assert f'<mark id="highlight">{answer.text}</mark>' in r.text
@@ -140,7 +140,7 @@ def test_strict_json(client, body, status, detail):
 @pytest.mark.parametrize("content_type", [None, "text/plain", "application/x-www-form-urlencoded"])
 def test_ask_requires_json_content_type(client, content_type):
     headers = {"content-type": content_type} if content_type else {}
-    r = client.post("/api/ask", content=b'{"question": "who threatened sanctions?"}', headers=headers)
+    r = client.post("/api/ask", content=b'{"question": "Who is the Italian foreign minister?"}', headers=headers)
     assert r.status_code == 415 and "application/json" in r.json()["detail"]
     ok = client.post(
         "/api/ask",

