@@ -32,6 +32,15 @@ class Article:
         return hashlib.sha256(f"{self.title}\0{self.text}".encode()).hexdigest()
 
 
+@dataclass(frozen=True)
+class ArticleSummary:
+    """An article as listed: its id, title and length in characters, without the text."""
+
+    id: str
+    title: str
+    chars: int
+
+
 def make_id(raw: str) -> str:
     """A URL-safe article id from any string."""
     slug = _ID_UNSAFE.sub("-", raw.strip()).strip("-.")

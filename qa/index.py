@@ -22,7 +22,7 @@ import faiss
 import numpy as np
 
 from . import vectors as vector_index
-from .articles import Article
+from .articles import Article, ArticleSummary
 from .bm25 import BM25
 from .bm25 import META as BM25_META
 from .chunking import Span, passage_text
@@ -161,10 +161,12 @@ class Articles(Mapping[str, Article]):
     def __len__(self) -> int:
         return len(self.titles)
 
-    def all(self) -> list[Article]:
-        """Every article, in one pass over the table."""
+    def page(self, offset: int = 0, limit: int | None = None) -> list[ArticleSummary]:
+        """Up to `limit` articles (None: all) in id order from the `offset`-th, listed without their text."""
+        query = "SELECT id, title, length(text) FROM articles ORDER BY id LIMIT ? OFFSET ?"
         with self.lock:
-            return [Article(*r) for r in self.db.execute("SELECT id, title, text, source FROM articles ORDER BY id")]
+            rows = self.db.execute(query, (-1 if limit is None else limit, offset)).fetchall()
+        return [ArticleSummary(*r) for r in rows]
 
 
 class Snapshot:

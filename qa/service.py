@@ -15,7 +15,7 @@ from tqdm import tqdm
 
 from . import cluster
 from .answer import Answer, Answerer
-from .articles import Article, ArticleError, load_path
+from .articles import Article, ArticleError, ArticleSummary, load_path
 from .calibration import Calibrator
 from .chunking import article_passages
 from .embedding import CachedEncoder, Embedder
@@ -353,8 +353,9 @@ class QAService:
         except KeyError:
             raise UnknownArticle(article_id) from None
 
-    def articles(self) -> list[Article]:
-        return self.current().snapshot.articles.all()
+    def articles(self, offset: int = 0, limit: int | None = None) -> list[ArticleSummary]:
+        """Up to `limit` articles (None: all) in id order from the `offset`-th: ids, titles and lengths."""
+        return self.current().snapshot.articles.page(offset, limit)
 
     def titles(self) -> dict[str, str]:
         """Every article's title by id, without reading any text."""

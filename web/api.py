@@ -4,15 +4,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Annotated
 
 from litestar import Controller, get, post
 from litestar.di import NamedDependency
-from litestar.params import FromPath, JSONBody
+from litestar.params import FromPath, JSONBody, Parameter
 
 from qa import QAService
+from qa.articles import ArticleSummary
 from qa.payload import AskResponse, to_response
 
 from .security import strict_json
+
+PAGE, MAX_PAGE = 100, 1000  # articles per page of GET /api/articles: default and most
 
 
 @dataclass
@@ -23,10 +27,11 @@ class AskRequest:
 
 
 @dataclass(frozen=True)
-class ArticleSummary:
-    id: str
-    title: str
-    chars: int
+class ArticleList:
+    total: int  # articles in the index
+    offset: int
+    limit: int
+    articles: list[ArticleSummary]  # in id order
 
 
 @dataclass(frozen=True)
@@ -52,9 +57,15 @@ class ApiController(Controller):
         """Extractive answers with citations (`article.text[start:end] == text`); no answers means abstain."""
         return to_response(qa.ask(data.question, data.k, data.history))
 
-    @get("/articles", sync_to_thread=True, summary="List indexed articles")
-    def articles(self, qa: NamedDependency[QAService]) -> list[ArticleSummary]:
-        return [ArticleSummary(a.id, a.title, len(a.text)) for a in qa.articles()]
+    @get("/articles", sync_to_thread=True, summary="List indexed articles, a page at a time")
+    def articles(
+        self,
+        qa: NamedDependency[QAService],
+        offset: Annotated[int, Parameter(ge=0, description="articles to skip, in id order")] = 0,
+        limit: Annotated[int, Parameter(ge=1, le=MAX_PAGE, description="most articles returned")] = PAGE,
+    ) -> ArticleList:
+        """Ids, titles and lengths in characters (no text; `GET /api/articles/{id}` has it)."""
+        return ArticleList(len(qa.titles()), offset, limit, qa.articles(offset, limit))
 
     @get("/articles/{article_id:str}", sync_to_thread=True, summary="One article's text and metadata")
     def article(self, article_id: FromPath[str], qa: NamedDependency[QAService]) -> ArticleView:
