@@ -60,7 +60,7 @@ def test_malformed_json(client):
     assert r.status_code == 400 and "not valid JSON" in r.json()["detail"]
 
 
-def test_articles_are_listed_a_page_at_a_time(client, fresh_service, tmp_path):
+def test_articles_are_listed_a_page_at_a_time(client, fresh_service, tmp_path, monkeypatch):
     listed = client.get("/api/articles").json()
     text = client.get("/api/articles/russia-sanctions-syria").json()["text"]
     assert listed == {
@@ -83,6 +83,10 @@ def test_articles_are_listed_a_page_at_a_time(client, fresh_service, tmp_path):
         pages = [c.get("/api/articles", params={"offset": o, "limit": 10}).json() for o in (0, 10, 20)]
     assert [p["total"] for p in pages] == [25] * 3 and [len(p["articles"]) for p in pages] == [10, 10, 5]
     assert [a["id"] for p in pages for a in p["articles"]] == [f"a{i:02}" for i in range(25)]
+    monkeypatch.setattr("web.pages.LISTED", 10)  # the chat's side list names the first articles only
+    with TestClient(create_app(qa=fresh_service)) as c:
+        page = c.get("/").text
+    assert "Articles (25)" in page and page.count('<li><a href="/articles/a') == 10 and "and 15 more" in page
 
 
 def test_unknown_article(client):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict
+from itertools import islice
 
 from litestar import Controller, get
 from litestar.di import NamedDependency
@@ -11,6 +12,8 @@ from litestar.response import Template
 
 from qa import QAService, QuestionError
 from qa.payload import to_response
+
+LISTED = 200  # articles named in the chat's side list; GET /api/articles pages through the rest
 
 
 def highlight(text: str, start: int | None, end: int | None) -> list[tuple[str, bool]]:
@@ -29,6 +32,7 @@ class PageController(Controller):
     ) -> Template:
         """The chat; `?q=` answers on the server, for browsers without JavaScript."""
         history = (h or [])[-qa.settings.max_history :]
+        titles = qa.titles()
         context = {
             "question": q or "",
             "history": history,
@@ -37,7 +41,8 @@ class PageController(Controller):
             "highlight": highlight,
             "max_chars": qa.settings.max_question_chars,
             "answerer": qa.settings.answerer,
-            "articles": qa.titles(),
+            "articles": dict(islice(titles.items(), LISTED)),
+            "article_count": len(titles),
         }
         if q is not None:
             try:
