@@ -11,10 +11,10 @@ import shutil
 import sqlite3
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field, replace
-from functools import lru_cache
 from itertools import islice
 from pathlib import Path
 
@@ -143,17 +143,21 @@ class Articles(Mapping[str, Article]):
         self.db, self.lock = db, threading.Lock()
         with self.lock:  # titles come before the text in a row: this reads none of the text
             self.titles = dict(db.execute("SELECT id, title FROM articles ORDER BY id").fetchall())
-        self._load = lru_cache(maxsize=cached)(self._read)
-
-    def _read(self, article_id: str) -> Article:
-        with self.lock:
-            row = self.db.execute("SELECT id, title, text, source FROM articles WHERE id = ?", (article_id,)).fetchone()
-        return Article(*row)
+        # least recently read last out; no cycle back to self, so a dropped snapshot closes its file at once
+        self.cached, self.recent = cached, OrderedDict()
 
     def __getitem__(self, article_id: str) -> Article:
         if article_id not in self.titles:  # unknown ids never reach SQLite or the cache
             raise KeyError(article_id)
-        return self._load(article_id)
+        with self.lock:
+            article = self.recent.pop(article_id, None)
+            if article is None:
+                query = "SELECT id, title, text, source FROM articles WHERE id = ?"
+                article = Article(*self.db.execute(query, (article_id,)).fetchone())
+            self.recent[article_id] = article
+            if len(self.recent) > self.cached:
+                self.recent.popitem(last=False)
+        return article
 
     def __iter__(self) -> Iterator[str]:
         return iter(self.titles)

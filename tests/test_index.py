@@ -5,7 +5,7 @@ import pytest
 
 from qa import QAService, UnknownArticle
 from qa.articles import ArticleError
-from qa.index import MANIFEST, Chunk, Chunks, IndexStateError, read_manifest
+from qa.index import MANIFEST, Chunk, Chunks, IndexStateError, Snapshot, read_manifest
 
 EXTRA = (
     "Volcano erupts in Iceland\n\nThe Fagradalsfjall volcano erupted on Tuesday near Reykjavik. "
@@ -244,3 +244,21 @@ def test_an_open_snapshot_reads_its_articles_after_a_newer_generation_replaced_i
     with pytest.raises(KeyError):
         old.articles["volcano"]
     assert fresh_service.article("volcano").title == "Volcano erupts in Iceland"
+
+
+def test_a_dropped_snapshot_lets_go_of_its_file_at_once(fresh_service):
+    """No reference cycle keeps a replaced generation's SQLite connection open until the cyclic collector runs."""
+    import gc
+    import weakref
+
+    fresh_service.build()
+    snapshot = Snapshot(fresh_service.settings.index_dir)
+    (listed,) = snapshot.articles.page()
+    assert snapshot.articles[listed.id] is snapshot.articles[listed.id]  # read once, then cached
+    gc.disable()
+    try:
+        articles = weakref.ref(snapshot.articles)
+        del snapshot
+        assert articles() is None
+    finally:
+        gc.enable()
