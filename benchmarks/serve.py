@@ -1,7 +1,7 @@
 """End-to-end serving benchmark: POST /api/ask against `qa-web --workers N` at several client concurrencies.
 
     .venv/bin/python -m benchmarks.serve [--workers 1 2] [--concurrency 1 8 32] [--requests 200]
-                                          [--index-dir index/bench/seed] [--answerer rules]
+                                          [--index-dir index/bench/seed] [--answerer reader]
                                           [--questions FILE.jsonl] [--sample 100]
 
 Each run starts a fresh server on a free port, warms it up, then sends --requests questions (the seed questions,
@@ -37,7 +37,7 @@ def main() -> None:
     p.add_argument("--concurrency", type=int, nargs="+", default=[1, 8, 32])
     p.add_argument("--requests", type=int, default=200)
     p.add_argument("--index-dir", type=Path, help="index to serve (default: the seed articles in index/bench/seed)")
-    p.add_argument("--answerer", default=os.environ.get("QA_ANSWERER", "rules"))
+    p.add_argument("--answerer", default=os.environ.get("QA_ANSWERER", "reader"))
     p.add_argument("--questions", type=Path, default=SEED_QUESTIONS, help='.jsonl of {"question": ...}')
     p.add_argument("--sample", type=int, default=100, help="questions drawn from --questions (seed 0)")
     p.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results")
