@@ -67,18 +67,25 @@ class BM25:
         return BM25(vocab, arrays)
 
     def _by_term(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Every (term, document) pair's score, grouped by term (documents ascending within a term)."""
+        """Every (term, document) pair's score, grouped by term (documents ascending within a term): the
+        document-by-term matrix transposed by scipy in linear time."""
+        from scipy.sparse import csr_matrix
+
+        shape = (self.size, len(self.vocab))
         terms_, tf = self.doc_terms, self.doc_tf.astype(np.float32)
-        doc = np.repeat(np.arange(self.size, dtype=np.int32), np.diff(self.doc_ptr))
-        total = np.concatenate([[0.0], np.cumsum(tf, dtype=np.float64)])
-        length = total[self.doc_ptr[1:]] - total[self.doc_ptr[:-1]]
+        length = np.asarray(csr_matrix((tf, terms_, self.doc_ptr), shape=shape).sum(axis=1)).ravel()
         avg = float(length.mean()) if self.size and length.mean() > 0 else 1.0
         df = np.bincount(terms_, minlength=len(self.vocab))
         idf = np.log1p((self.size - df + 0.5) / (df + 0.5)).astype(np.float32)
         norm = (K1 * (1 - B + B * length / avg)).astype(np.float32)
-        scores = idf[terms_] * tf / (tf + norm[doc])
-        order = np.argsort(terms_, kind="stable")
-        return np.concatenate([[0], np.cumsum(df)]).astype(np.int64), doc[order], scores[order].astype(np.float32)
+        scores = idf[terms_] * tf / (tf + np.repeat(norm, np.diff(self.doc_ptr)))
+        by_term = csr_matrix((scores, terms_, self.doc_ptr), shape=shape).tocsc()
+        indptr, docs, scores = by_term.indptr, by_term.indices, by_term.data
+        return (
+            indptr.astype(np.int64, copy=False),
+            docs.astype(np.int32, copy=False),
+            scores.astype(np.float32, copy=False),
+        )
 
     def save(self, directory: Path) -> None:
         directory = Path(directory)
