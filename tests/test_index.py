@@ -262,3 +262,22 @@ def test_a_dropped_snapshot_lets_go_of_its_file_at_once(fresh_service):
         assert articles() is None
     finally:
         gc.enable()
+
+
+def test_a_loaded_generation_is_read_ahead_unless_it_would_crowd_memory(fresh_service, tmp_path):
+    import threading
+
+    from qa.index import prefetch
+
+    fresh_service.build()
+    assert fresh_service.current().snapshot.prefetched > 0  # its files, read in the background
+    folder = tmp_path / "bm25"
+    folder.mkdir()
+    (folder / "a.npy").write_bytes(b"y" * 3000)
+    (tmp_path / "vectors").write_bytes(b"x" * 5000)
+    assert prefetch([tmp_path / "vectors", folder]) == 8000
+    assert prefetch([tmp_path / "vectors", folder], share=0) == 0  # more than the memory it may take
+    for thread in threading.enumerate():
+        if thread.name == "prefetch":
+            thread.join(10)
+            assert not thread.is_alive()
