@@ -77,6 +77,17 @@ def _parser() -> argparse.ArgumentParser:
     ev.add_argument("--seed", type=int, default=0, help="random seed for --sample")
     ev.add_argument("-k", type=int, default=5, help="k of recall@k")
     ev.add_argument("--json", action="store_true", help="print the report as JSON")
+    feedback = sub.add_parser("feedback", help="verdicts given on answers in the chat", parents=[common])
+    export = feedback.add_subparsers(dest="action", required=True).add_parser(
+        "export", help="write the feedback as JSON lines", parents=[common]
+    )
+    export.add_argument("file", type=Path, help="where to write (replaced whole)")
+    export.add_argument(
+        "--verdict",
+        choices=("correct", "wrong"),
+        default="correct",
+        help="correct: `qa eval` questions with the answers marked correct; wrong: the wrong answers, for review",
+    )
     _reader_parsers(sub, common)
     return p
 
@@ -145,6 +156,13 @@ def _run(service: QAService, args: argparse.Namespace) -> int:
         return 0
     if args.command == "reader":
         return _reader(service, args)
+    if args.command == "feedback":
+        try:
+            lines = service.feedback_log.export(args.file, args.verdict)
+        except OSError as exc:
+            raise ValueError(f"cannot write {args.file}: {exc.strerror}") from None
+        print(f"{lines} {'questions' if args.verdict == 'correct' else 'wrong answers'} written to {args.file}")
+        return 0
     if args.command == "ask":
         result = service.ask(args.question, args.k)
         if args.json:

@@ -19,6 +19,7 @@ from .articles import Article, ArticleError, ArticleSummary, load_path
 from .calibration import Calibrator
 from .chunking import article_passages
 from .embedding import CachedEncoder, Embedder
+from .feedback import MAX_ANSWER_CHARS, Feedback, FeedbackError, FeedbackLog
 from .followup import NEEDS_ANSWER, resolve
 from .index import MANIFEST, IndexStateError, Manifest, Snapshot, live_files, read_manifest, writing
 from .inference import open_runner, reader_path
@@ -356,6 +357,23 @@ class QAService:
     def articles(self, offset: int = 0, limit: int | None = None) -> list[ArticleSummary]:
         """Up to `limit` articles (None: all) in id order from the `offset`-th: ids, titles and lengths."""
         return self.current().snapshot.articles.page(offset, limit)
+
+    def feedback(self, question: str, answer: str, article_id: str, start: int, end: int, verdict: str) -> int:
+        """Store a verdict ("correct" / "wrong") on a shown answer, whose citation must quote it from the article
+        as indexed now; returns the feedback's id."""
+        question = " ".join((question or "").split())
+        if not question or len(question) > self.settings.max_question_chars:
+            raise FeedbackError(f"question must have 1 to {self.settings.max_question_chars} characters")
+        if not answer or len(answer) > MAX_ANSWER_CHARS:
+            raise FeedbackError(f"answer must have 1 to {MAX_ANSWER_CHARS} characters")
+        text = self.article(article_id).text
+        if not 0 <= start < end <= len(text) or text[start:end] != answer:
+            raise FeedbackError(f"characters {start}-{end} of article {article_id!r} are not the answer given")
+        return self.feedback_log.add(Feedback(question, answer, article_id, start, end, verdict))
+
+    @property
+    def feedback_log(self) -> FeedbackLog:
+        return FeedbackLog(self.settings.index_dir / self.settings.feedback_file)  # an absolute path stays as is
 
     def titles(self) -> dict[str, str]:
         """Every article's title by id, without reading any text."""

@@ -72,6 +72,8 @@ class Settings:
     port: int = setting(8000, "port the web server listens on")
     workers: int = setting(1, "web server processes; each loads the models, all serve the same index files")
     rate_limit: int = setting(0, "requests per minute per client address, /health excepted (0: no limit)")
+    feedback_file: Path = setting(Path("feedback.sqlite"), "where answer feedback is kept (relative: inside index_dir)")
+    feedback_rate_limit: int = setting(20, "feedback posts per minute per client address and worker (0: no limit)")
     progress: bool = setting(True, "show progress bars while indexing")
 
     @classmethod
@@ -97,7 +99,7 @@ class Settings:
         return dataclasses.replace(self, **changes)
 
     def __post_init__(self) -> None:
-        for name in ("index_dir", "seeds_dir", "cache_dir"):
+        for name in ("index_dir", "seeds_dir", "cache_dir", "feedback_file"):
             object.__setattr__(self, name, Path(getattr(self, name)))
         if self.workers < 1:
             raise ValueError(f"setting workers: {self.workers} must be at least 1")

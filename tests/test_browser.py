@@ -216,3 +216,17 @@ def test_page_without_javascript_answers_with_passages(browser, base_url):
     plain.goto(base_url + "/?q=Who+is+the+Italian+foreign+minister%3F")
     playwright.expect(plain.locator(".turn .answer").first).to_be_visible()
     assert plain.locator("details.passages li").count() >= 1
+
+
+def test_answers_take_feedback_and_keep_it(page, base_url, service):
+    expect = playwright.expect
+    before = len(service.feedback_log.all())
+    ask_in_new_chat(page, base_url, "How many cruise missiles hit the Syrian airbase?")
+    answer = page.locator(".turn .answer").first
+    answer.locator("button.feedback-correct").click()
+    expect(answer.locator(".feedback-done")).to_have_text("Marked correct, thank you")
+    stored = service.feedback_log.all()
+    assert len(stored) == before + 1 and stored[-1].verdict == "correct"
+    assert stored[-1].question == "How many cruise missiles hit the Syrian airbase?"
+    page.reload()  # the verdict stays with the stored chat
+    expect(page.locator(".turn .answer").first.locator(".feedback-done")).to_have_text("Marked correct, thank you")

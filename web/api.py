@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 from litestar import Controller, get, post
 from litestar.di import NamedDependency
@@ -24,6 +24,26 @@ class AskRequest:
     question: str
     k: int | None = None
     history: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Quote:
+    article_id: str
+    start: int
+    end: int
+
+
+@dataclass
+class FeedbackRequest:
+    question: str
+    answer: str
+    citation: Quote  # as the answer gave it: the article's text[start:end] is the answer
+    verdict: Literal["correct", "wrong"]
+
+
+@dataclass(frozen=True)
+class FeedbackStored:
+    id: int
 
 
 @dataclass(frozen=True)
@@ -56,6 +76,18 @@ class ApiController(Controller):
     def ask(self, data: JSONBody[AskRequest], qa: NamedDependency[QAService]) -> AskResponse:
         """Extractive answers with citations (`article.text[start:end] == text`); no answers means abstain."""
         return to_response(qa.ask(data.question, data.k, data.history))
+
+    @post(
+        "/feedback",
+        status_code=201,
+        sync_to_thread=True,
+        summary="Mark a shown answer correct or wrong",
+        before_request=strict_json(FeedbackRequest),
+    )
+    def feedback(self, data: JSONBody[FeedbackRequest], qa: NamedDependency[QAService]) -> FeedbackStored:
+        """Stored with a timestamp, for `qa feedback export`; rate-limited per client (`feedback_rate_limit`)."""
+        c = data.citation
+        return FeedbackStored(qa.feedback(data.question, data.answer, c.article_id, c.start, c.end, data.verdict))
 
     @get("/articles", sync_to_thread=True, summary="List indexed articles, a page at a time")
     def articles(

@@ -20,12 +20,13 @@ from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
 from qa import QAService, QuestionError, Settings, UnknownArticle
+from qa.feedback import FeedbackError
 from qa.index import IndexStateError
 
 from .api import ApiController
 from .docs import LocalSwagger, assets_router
 from .pages import PageController
-from .security import rate_limit, security_headers
+from .security import feedback_limit, rate_limit, security_headers
 
 HERE = Path(__file__).parent
 log = logging.getLogger("web")
@@ -95,7 +96,7 @@ def create_app(settings: Settings | None = None, qa: QAService | None = None) ->
         app.state.qa = service
         yield
 
-    limit = rate_limit(settings.rate_limit)
+    limits = (rate_limit(settings.rate_limit), feedback_limit(settings.feedback_rate_limit))
     return Litestar(
         route_handlers=[
             ApiController,
@@ -105,13 +106,14 @@ def create_app(settings: Settings | None = None, qa: QAService | None = None) ->
             create_static_files_router(path="/static", directories=[HERE / "static"], include_in_schema=False),
             assets_router(),
         ],
-        middleware=[security_headers, *([limit.middleware] if limit else [])],
+        middleware=[security_headers, *(c.middleware for c in limits if c)],
         dependencies={"qa": Provide(provide_qa, sync_to_thread=False)},
         lifespan=[lifespan],
         template_config=TemplateConfig(directory=HERE / "templates", engine=JinjaTemplateEngine),
         openapi_config=OpenAPIConfig(title="News QA", version="0.1.0", path="/schema", render_plugins=[LocalSwagger()]),
         exception_handlers={
             QuestionError: _error(400),
+            FeedbackError: _error(400),
             UnknownArticle: _error(404),
             IndexStateError: _error(503),
             ClientException: _client_error,

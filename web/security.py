@@ -97,6 +97,17 @@ def refuse(request: Request, status: int, detail: str) -> None:
     raise HTTPException(status_code=status, detail=detail)
 
 
+def feedback_limit(per_minute: int) -> RateLimitConfig | None:
+    """Feedback posts per minute per client address (0: no limit), counted apart from `rate_limit`."""
+    if per_minute <= 0:
+        return None
+    return RateLimitConfig(rate_limit=("minute", per_minute), check_throttle_handler=_is_feedback, store="feedback")
+
+
+def _is_feedback(request: Request) -> bool:
+    return request.url.path == "/api/feedback"
+
+
 def rate_limit(per_minute: int) -> RateLimitConfig | None:
     """Requests per minute per client address on every route but /health and static files (0: no limit)."""
     if per_minute <= 0:

@@ -32,7 +32,39 @@
     turn.scrollIntoView({ block: turn.getBoundingClientRect().height < window.innerHeight - bar ? "end" : "start" });
   }
 
-  function renderAnswer(a) {
+  // "Correct" / "Wrong" under an answer: POST /api/feedback, then the verdict replaces the buttons (kept in the chat).
+  function feedbackBar(a, question) {
+    const bar = el("div", "feedback");
+    const done = (text) => bar.replaceChildren(el("span", "feedback-done", text));
+    if (a.feedback) { done(`Marked ${a.feedback}, thank you`); return bar; }
+    for (const verdict of ["correct", "wrong"]) {
+      const b = el("button", `feedback-${verdict}`, verdict === "correct" ? "Correct" : "Wrong");
+      b.type = "button";
+      b.addEventListener("click", async () => {
+        bar.querySelectorAll("button").forEach((x) => { x.disabled = true; });
+        const c = a.citation;
+        try {
+          const res = await fetch("/api/feedback", {
+            method: "POST",
+            headers: { "Content-Type": "application/json" },
+            body: JSON.stringify({ question, answer: a.text, citation: { article_id: c.article_id, start: c.start, end: c.end }, verdict }),
+          });
+          const body = await res.json().catch(() => ({}));
+          if (!res.ok) throw new Error(body.detail || `The server answered ${res.status}`);
+          a.feedback = verdict;
+          save(turns);
+          done(`Marked ${verdict}, thank you`);
+        } catch (err) {
+          bar.querySelectorAll("button").forEach((x) => { x.disabled = false; });
+          showError(`Feedback not sent: ${err.message || err}`);
+        }
+      });
+      bar.append(b);
+    }
+    return bar;
+  }
+
+  function renderAnswer(a, question) {
     const c = a.citation;
     const li = el("li", "answer");
     if (a.text !== a.sentence) li.append(el("p", "answer-text", a.text));  // a whole-sentence answer is the quote
@@ -42,7 +74,7 @@
     li.append(quote);
     const link = el("a", "citation", `${c.title} · characters ${c.start}–${c.end}`);
     link.href = articleLink(c.article_id, c.start, c.end);
-    li.append(link, el("span", "score", scoreLabel(a.score)));
+    li.append(link, el("span", "score", scoreLabel(a.score)), feedbackBar(a, question));
     return li;
   }
 
@@ -53,7 +85,7 @@
       reply.append(el("p", "no-answer", response.message || "No answer found in the indexed articles."));
     } else {
       const list = el("ol", "answers");
-      response.answers.forEach((a) => list.append(renderAnswer(a)));
+      response.answers.forEach((a) => list.append(renderAnswer(a, response.interpreted || response.question)));
       reply.append(list);
     }
     if (response.passages && response.passages.length) {
