@@ -22,6 +22,10 @@ class FeedbackError(ValueError):
     """Feedback that is not stored: the message says what is wrong with it."""
 
 
+class FeedbackUnavailable(RuntimeError):
+    """The feedback file cannot be written (a read-only or missing place): nothing was stored."""
+
+
 @dataclass(frozen=True)
 class Feedback:
     """A verdict on one answer: the question, the answer's text and where it was quoted from."""
@@ -54,13 +58,16 @@ class FeedbackLog:
         if item.verdict not in VERDICTS:
             raise FeedbackError(f"verdict must be one of {', '.join(VERDICTS)}, not {item.verdict!r}")
         row = (time.time(), item.question, item.answer, item.article_id, item.start, item.end, item.verdict)
-        with self.lock, closing(self._open()) as db, db:
-            cursor = db.execute(
-                'INSERT INTO feedback (created, question, answer, article_id, start, "end", verdict) '
-                "VALUES (?, ?, ?, ?, ?, ?, ?)",
-                row,
-            )
-            return int(cursor.lastrowid)
+        try:
+            with self.lock, closing(self._open()) as db, db:
+                cursor = db.execute(
+                    'INSERT INTO feedback (created, question, answer, article_id, start, "end", verdict) '
+                    "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    row,
+                )
+                return int(cursor.lastrowid)
+        except (OSError, sqlite3.Error) as exc:
+            raise FeedbackUnavailable(f"cannot store feedback in {self.path}: {exc}") from None
 
     def all(self) -> list[Feedback]:
         """Everything stored, oldest first."""

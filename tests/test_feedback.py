@@ -86,6 +86,13 @@ def test_api_stores_feedback_and_refuses_bad_posts(judged):
         assert client.post("/api/feedback", json={**body, "citation": None}).status_code == 400
         assert "/api/feedback" in client.get("/schema/openapi.json").json()["paths"]
     assert len(judged.feedback_log.all()) == 1
+    blocked = judged.settings.feedback_file.parent / "a-file"
+    blocked.write_text("not a directory")
+    settings = judged.settings.replace(feedback_file=blocked / "feedback.sqlite")
+    nowhere = QAService(settings, judged.embedder, judged.reader)
+    with TestClient(create_app(qa=nowhere)) as client:
+        r = client.post("/api/feedback", json=body)
+        assert r.status_code == 503 and "cannot store feedback" in r.json()["detail"]
 
 
 def test_feedback_is_rate_limited_apart_from_questions(judged):

@@ -20,7 +20,7 @@ from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
 from qa import QAService, QuestionError, Settings, UnknownArticle
-from qa.feedback import FeedbackError
+from qa.feedback import FeedbackError, FeedbackUnavailable
 from qa.index import IndexStateError
 
 from .api import ApiController
@@ -114,6 +114,7 @@ def create_app(settings: Settings | None = None, qa: QAService | None = None) ->
         exception_handlers={
             QuestionError: _error(400),
             FeedbackError: _error(400),
+            FeedbackUnavailable: _error(503),
             UnknownArticle: _error(404),
             IndexStateError: _error(503),
             ClientException: _client_error,
