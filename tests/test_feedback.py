@@ -27,6 +27,13 @@ def quote(qa, question=QUESTION):
     return {"question": question, "answer": answer.text, "article_id": c.article_id, "start": c.start, "end": c.end}
 
 
+def body_for(qa, verdict: str) -> dict:
+    """The POST /api/feedback body for the reader's answer to QUESTION."""
+    given = quote(qa)
+    citation = {"article_id": given["article_id"], "start": given["start"], "end": given["end"]}
+    return {"question": given["question"], "answer": given["answer"], "citation": citation, "verdict": verdict}
+
+
 def test_feedback_is_stored_only_where_its_citation_quotes_the_answer(judged):
     given = quote(judged)
     first = judged.feedback(**given, verdict="correct")
@@ -67,13 +74,7 @@ def test_export_gives_eval_questions_and_wrong_answers_for_review(judged, tmp_pa
 
 
 def test_api_stores_feedback_and_refuses_bad_posts(judged):
-    given = quote(judged)
-    body = {
-        "question": given["question"],
-        "answer": given["answer"],
-        "citation": {"article_id": given["article_id"], "start": given["start"], "end": given["end"]},
-        "verdict": "correct",
-    }
+    body = body_for(judged, "correct")
     with TestClient(create_app(qa=judged)) as client:
         r = client.post("/api/feedback", json=body)
         assert r.status_code == 201 and r.json()["id"] >= 1
@@ -97,13 +98,7 @@ def test_api_stores_feedback_and_refuses_bad_posts(judged):
 
 def test_feedback_is_rate_limited_apart_from_questions(judged):
     limited = QAService(judged.settings.replace(feedback_rate_limit=2), judged.embedder, judged.reader)
-    given = quote(limited)
-    body = {
-        "question": given["question"],
-        "answer": given["answer"],
-        "citation": {"article_id": given["article_id"], "start": given["start"], "end": given["end"]},
-        "verdict": "wrong",
-    }
+    body = body_for(limited, "wrong")
     with TestClient(create_app(qa=limited)) as client:
         codes = [client.post("/api/feedback", json=body).status_code for _ in range(3)]
         assert codes == [201, 201, 429]

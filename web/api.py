@@ -62,28 +62,21 @@ class ArticleView:
     source: str
 
 
+def json_body(model: type) -> dict:
+    """Options of a POST route whose body must be exactly `model` as JSON (checked before the handler runs)."""
+    return {"sync_to_thread": True, "before_request": strict_json(model)}
+
+
 class ApiController(Controller):
     path = "/api"
     tags = ["api"]
 
-    @post(
-        "/ask",
-        status_code=200,
-        sync_to_thread=True,
-        summary="Answer a question from the articles",
-        before_request=strict_json(AskRequest),
-    )
+    @post("/ask", status_code=200, summary="Answer a question from the articles", **json_body(AskRequest))
     def ask(self, data: JSONBody[AskRequest], qa: NamedDependency[QAService]) -> AskResponse:
         """Extractive answers with citations (`article.text[start:end] == text`); no answers means abstain."""
         return to_response(qa.ask(data.question, data.k, data.history))
 
-    @post(
-        "/feedback",
-        status_code=201,
-        sync_to_thread=True,
-        summary="Mark a shown answer correct or wrong",
-        before_request=strict_json(FeedbackRequest),
-    )
+    @post("/feedback", status_code=201, summary="Mark a shown answer correct or wrong", **json_body(FeedbackRequest))
     def feedback(self, data: JSONBody[FeedbackRequest], qa: NamedDependency[QAService]) -> FeedbackStored:
         """Stored with a timestamp, for `qa feedback export`; rate-limited per client (`feedback_rate_limit`)."""
         c = data.citation
