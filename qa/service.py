@@ -8,6 +8,7 @@ import threading
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -371,7 +372,7 @@ class QAService:
             raise FeedbackError(f"characters {start}-{end} of article {article_id!r} are not the answer given")
         return self.feedback_log.add(Feedback(question, answer, article_id, start, end, verdict))
 
-    @property
+    @cached_property
     def feedback_log(self) -> FeedbackLog:
         return FeedbackLog(self.settings.index_dir / self.settings.feedback_file)  # an absolute path stays as is
 
