@@ -24,6 +24,14 @@ class Citation:
     end: int
     sentence_start: int
     sentence_end: int
+    published: str = ""  # the article's metadata, where it has it
+    source: str = ""  # the outlet
+    url: str = ""
+
+
+def cited(article) -> tuple[str, str, str]:
+    """The metadata a citation carries: published, source (the outlet), url."""
+    return article.published, article.outlet, article.url
 
 
 @dataclass(frozen=True)
@@ -108,7 +116,7 @@ class Answerer:
         overlapping = split_sentences(article.text, chunk.start, chunk.end)
         sentences = [s for s in overlapping if s.start < c.end and s.end > c.start]
         s_start, s_end = (sentences[0].start, sentences[-1].end) if sentences else (c.start, c.end)
-        citation = Citation(article.id, article.title, c.start, c.end, s_start, s_end)
+        citation = Citation(article.id, article.title, c.start, c.end, s_start, s_end, *cited(article))
         return Answer(article.text[c.start : c.end], round(c.probability, 4), article.text[s_start:s_end], citation)
 
 

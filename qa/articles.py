@@ -7,6 +7,7 @@ import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import date, datetime
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -25,11 +26,22 @@ class Article:
     id: str
     title: str
     text: str
-    source: str = ""
+    source: str = ""  # the file it was read from
+    published: str = ""  # ISO 8601 date or date-time, as the article states it
+    url: str = ""
+    outlet: str = ""  # the publication: "source" in files and the API
+    authors: tuple[str, ...] = ()
+
+    @property
+    def meta(self) -> dict:
+        """The metadata present: published, url, source (the outlet), authors."""
+        found = {"published": self.published, "url": self.url, "source": self.outlet, "authors": list(self.authors)}
+        return {k: v for k, v in found.items() if v}
 
     @property
     def content_hash(self) -> str:
-        return hashlib.sha256(f"{self.title}\0{self.text}".encode()).hexdigest()
+        meta = f"\0{json.dumps(self.meta, sort_keys=True)}" if self.meta else ""  # unchanged for articles without
+        return hashlib.sha256(f"{self.title}\0{self.text}{meta}".encode()).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -39,6 +51,38 @@ class ArticleSummary:
     id: str
     title: str
     chars: int
+
+
+def metadata(fields: dict, where: str) -> dict:
+    """Article keyword arguments from a record's or front matter's metadata fields (unknown ones ignored):
+    `published` (checked: ISO 8601), `url` (http or https only), `source` (or `site`: the outlet), `authors`
+    (or `author`: a list, or names separated by commas or semicolons)."""
+    out: dict = {}
+    published = fields.get("published") or fields.get("date")
+    if published:
+        out["published"] = iso_date(str(published), where)
+    url = str(fields.get("url") or "").strip()
+    if re.match(r"https?://\S+$", url, re.IGNORECASE):  # links only to web pages (no javascript: or file:)
+        out["url"] = url
+    outlet = fields.get("source") or fields.get("site")
+    if outlet:
+        out["outlet"] = " ".join(str(outlet).split())
+    authors = fields.get("authors") or fields.get("author")
+    if authors:
+        names = authors if isinstance(authors, list) else re.split(r"[;,]", str(authors))
+        out["authors"] = tuple(n for n in (" ".join(str(a).split()) for a in names) if n)
+    return out
+
+
+def iso_date(value: str, where: str) -> str:
+    """`value` as an ISO 8601 date (2017-04-11) or date-time (2017-04-11T09:30:00+00:00)."""
+    value = value.strip()
+    try:
+        if len(value) == 10:
+            return date.fromisoformat(value).isoformat()
+        return datetime.fromisoformat(value).isoformat()
+    except ValueError:
+        raise ArticleError(f"{where}: published {value!r} is not an ISO 8601 date or date-time") from None
 
 
 def make_id(raw: str) -> str:
@@ -72,8 +116,27 @@ def load_file(path: Path, max_bytes: int) -> list[Article]:
     raw = raw.replace("\r\n", "\n").replace("\r", "\n")
     if suffix == ".jsonl":
         return list(_from_jsonl(raw, path, max_bytes))
-    title, text = _from_html(raw) if suffix in (".html", ".htm") else _from_text(raw, markdown=suffix == ".md")
-    return [_checked(Article(make_id(path.stem), title, text, str(path)), str(path))]
+    if suffix in (".html", ".htm"):
+        title, text, fields = _from_html(raw)
+    else:
+        fields, raw = _front_matter(raw)
+        title, text = _from_text(raw, markdown=suffix == ".md")
+    meta = metadata(fields, str(path))
+    return [_checked(Article(make_id(path.stem), title, text, str(path), **meta), str(path))]
+
+
+def _front_matter(raw: str) -> tuple[dict, str]:
+    """`key: value` lines between a first line of `---` and the next `---` line, and the rest of the file."""
+    lines = raw.lstrip("\n").split("\n")
+    if not lines or lines[0].strip() != "---" or "---" not in (line.strip() for line in lines[1:]):
+        return {}, raw
+    end = next(i for i, line in enumerate(lines[1:], 1) if line.strip() == "---")
+    fields = {}
+    for line in lines[1:end]:
+        key, sep, value = line.partition(":")
+        if sep and key.strip():
+            fields[key.strip().lower()] = value.strip().strip('"')
+    return fields, "\n".join(lines[end + 1 :])
 
 
 def _checked(article: Article, where: str) -> Article:
@@ -110,7 +173,8 @@ def _from_jsonl(raw: str, path: Path, max_bytes: int) -> Iterator[Article]:
         raw_id = rec.get("id") or rec.get("doc_id") or title
         if not raw_id:
             raise ArticleError(f'{where}: needs an "id" or a "title"')
-        yield _checked(Article(make_id(str(raw_id)), title or str(raw_id), rec["text"].strip("\n"), where), where)
+        text, meta = rec["text"].strip("\n"), metadata(rec, where)
+        yield _checked(Article(make_id(str(raw_id)), title or str(raw_id), text, where, **meta), where)
 
 
 class _TextExtractor(HTMLParser):
@@ -122,12 +186,32 @@ class _TextExtractor(HTMLParser):
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
         self.parts: list[str] = []
+        self.fields: dict[str, str] = {}  # metadata from <meta>, <link rel=canonical> and <time datetime>
         self.title = ""
         self.h1 = ""
         self._skip = 0
         self._in = ""
 
+    META = {  # <meta property/name=...> -> metadata field (the first one found wins)
+        "article:published_time": "published",
+        "og:published_time": "published",
+        "date": "published",
+        "og:url": "url",
+        "og:site_name": "source",
+        "author": "authors",
+        "article:author": "authors",
+    }
+
     def handle_starttag(self, tag: str, attrs) -> None:
+        found = dict(attrs)
+        if tag == "meta":
+            field = self.META.get((found.get("property") or found.get("name") or "").lower())
+            if field and found.get("content"):
+                self.fields.setdefault(field, found["content"])
+        elif tag == "link" and (found.get("rel") or "").lower() == "canonical" and found.get("href"):
+            self.fields.setdefault("url", found["href"])
+        elif tag == "time" and found.get("datetime"):
+            self.fields.setdefault("published", found["datetime"])
         if tag in self.SKIP:
             self._skip += 1
         elif tag in self.BLOCKS:
@@ -154,7 +238,7 @@ class _TextExtractor(HTMLParser):
         self.parts.append(data)
 
 
-def _from_html(raw: str) -> tuple[str, str]:
+def _from_html(raw: str) -> tuple[str, str, dict]:
     parser = _TextExtractor()
     parser.feed(raw)
     parser.close()
@@ -164,4 +248,4 @@ def _from_html(raw: str) -> tuple[str, str]:
     paragraphs = [" ".join(p.split()) for p in paragraphs if p]
     if paragraphs and paragraphs[0] == title:
         paragraphs = paragraphs[1:]
-    return title, "\n\n".join(paragraphs)
+    return title, "\n\n".join(paragraphs), parser.fields

@@ -32,10 +32,12 @@ from .vectors import VectorSpec
 MANIFEST = "manifest.json"
 _GENERATION_FILE = re.compile(r"(?:vectors|meta|bm25)-(\d+)(?:\.(?:faiss|sqlite(?:-journal|-wal|-shm)?|tmp))?")
 FORMAT = 1
+META_COLUMNS = {"published": "''", "url": "''", "outlet": "''", "authors": "'[]'"}  # added after format 1 (default)
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS articles (
     id TEXT PRIMARY KEY, title TEXT NOT NULL, text TEXT NOT NULL, source TEXT NOT NULL,
-    content_hash TEXT NOT NULL, added_at REAL NOT NULL);
+    content_hash TEXT NOT NULL, added_at REAL NOT NULL, published TEXT NOT NULL DEFAULT '',
+    url TEXT NOT NULL DEFAULT '', outlet TEXT NOT NULL DEFAULT '', authors TEXT NOT NULL DEFAULT '[]');
 CREATE TABLE IF NOT EXISTS chunks (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     article_id TEXT NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
@@ -143,6 +145,9 @@ class Articles(Mapping[str, Article]):
         self.db, self.lock = db, threading.Lock()
         with self.lock:  # titles come before the text in a row: this reads none of the text
             self.titles = dict(db.execute("SELECT id, title FROM articles ORDER BY id").fetchall())
+            have = {row[1] for row in db.execute("PRAGMA table_info(articles)")}
+        # a generation written before metadata was stored reads as articles without it
+        self.columns = ", ".join(c if c in have else f"{d} AS {c}" for c, d in META_COLUMNS.items())
         # least recently read last out; no cycle back to self, so a dropped snapshot closes its file at once
         self.cached, self.recent = cached, OrderedDict()
 
@@ -152,8 +157,9 @@ class Articles(Mapping[str, Article]):
         with self.lock:
             article = self.recent.pop(article_id, None)
             if article is None:
-                query = "SELECT id, title, text, source FROM articles WHERE id = ?"
-                article = Article(*self.db.execute(query, (article_id,)).fetchone())
+                query = f"SELECT id, title, text, source, {self.columns} FROM articles WHERE id = ?"
+                *head, authors = self.db.execute(query, (article_id,)).fetchone()
+                article = Article(*head, authors=tuple(json.loads(authors)))
             self.recent[article_id] = article
             if len(self.recent) > self.cached:
                 self.recent.popitem(last=False)
@@ -279,10 +285,13 @@ class Writer:
         """Insert (or replace) an article with its chunk spans and their vectors."""
         self.remove(article.id)
         self.changed = True
+        a = article
         self.db.execute(
-            "INSERT INTO articles VALUES (?, ?, ?, ?, ?, ?)",
-            (article.id, article.title, article.text, article.source, article.content_hash, time.time()),
-        )
+            "INSERT INTO articles (id, title, text, source, content_hash, added_at, published, url, outlet, authors) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (a.id, a.title, a.text, a.source, a.content_hash, time.time(), a.published, a.url, a.outlet,
+             json.dumps(list(a.authors))),
+        )  # fmt: skip
         ids = [
             self.db.execute(
                 'INSERT INTO chunks (article_id, start, "end") VALUES (?, ?, ?)', (article.id, s.start, s.end)
@@ -420,6 +429,10 @@ def writing(index_dir: Path, manifest: Manifest, fresh: bool, ann_threshold: int
                 else:
                     vectors = vector_index.empty(new.dims)
                 db.executescript(SCHEMA)
+                have = {row[1] for row in db.execute("PRAGMA table_info(articles)")}
+                for column, default in META_COLUMNS.items():  # a copy of an older generation gains the columns
+                    if column not in have:
+                        db.execute(f"ALTER TABLE articles ADD COLUMN {column} TEXT NOT NULL DEFAULT {default}")
             except (OSError, sqlite3.Error, RuntimeError) as exc:
                 raise _write_error(index_dir, exc) from None
             writer = Writer(index_dir, new, db, vectors, ann_threshold, _previous_bm25(index_dir, current, fresh))

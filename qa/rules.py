@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .answer import Answer, Citation, verified
+from .answer import Answer, Citation, cited, verified
 from .candidates import candidates
 from .chunking import Span, split_sentences
 from .index import Snapshot
@@ -106,7 +106,7 @@ class RuleAnswerer:
         article = self.snapshot.articles[sent.article_id]
         text = article.text[start:end]
         sentence = article.text[sent.span.start : sent.span.end]
-        citation = Citation(article.id, article.title, start, end, sent.span.start, sent.span.end)
+        citation = Citation(article.id, article.title, start, end, sent.span.start, sent.span.end, *cited(article))
         return Answer(text, round(min(max(score, 0.0), 1.0), 4), sentence, citation)
 
 

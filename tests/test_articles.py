@@ -46,9 +46,56 @@ def test_jsonl_records(tmp_path):
     assert [(a.id, a.title, a.text) for a in arts] == [("x-1", "One", "Alpha."), ("Two", "Two", "Beta.")]
 
 
+def test_metadata_from_front_matter_html_meta_and_jsonl_fields(tmp_path):
+    front = (
+        "---\npublished: 2017-04-11\nsource: Sky News\nauthors: Jane Doe; John Roe\nurl: https://news.example/a\n---\n"
+    )
+    [md] = load_path(write(tmp_path, "m.md", front + "# Storm hits coast\nThe storm hit."), LIMIT)
+    assert (md.title, md.text, md.published, md.outlet) == (
+        "Storm hits coast",
+        "The storm hit.",
+        "2017-04-11",
+        "Sky News",
+    )
+    assert md.authors == ("Jane Doe", "John Roe") and md.url == "https://news.example/a"
+    page = (
+        '<html><head><meta property="article:published_time" content="2017-04-11T09:30:00Z">'
+        '<meta property="og:site_name" content="BBC News"><meta name="author" content="A. Writer">'
+        '<link rel="canonical" href="https://bbc.example/1"></head><body><h1>Head</h1><p>Body.</p></body></html>'
+    )
+    [html] = load_path(write(tmp_path, "p.html", page), LIMIT)
+    assert (html.published, html.outlet, html.authors, html.url) == (
+        "2017-04-11T09:30:00+00:00",
+        "BBC News",
+        ("A. Writer",),
+        "https://bbc.example/1",
+    )
+    [time_only] = load_path(
+        write(tmp_path, "t.html", '<h1>H</h1><time datetime="2020-02-03">Feb 3</time><p>x</p>'), LIMIT
+    )
+    assert time_only.published == "2020-02-03"
+    record = {"id": "r", "title": "R", "text": "T.", "published": "2020-01-02", "site": "Reuters", "author": ["A", "B"]}
+    record["url"] = "javascript:alert(1)"  # only web links are kept
+    [js] = load_path(write(tmp_path, "r.jsonl", json.dumps(record)), LIMIT)
+    assert (js.published, js.outlet, js.authors, js.url) == ("2020-01-02", "Reuters", ("A", "B"), "")
+    [plain] = load_path(write(tmp_path, "plain.txt", "Title\nText."), LIMIT)
+    assert plain.meta == {} and plain.outlet == ""
+
+
+def test_metadata_is_part_of_an_articles_identity_only_when_present(tmp_path):
+    import hashlib
+
+    [plain] = load_path(write(tmp_path, "plain.txt", "Title\nText."), LIMIT)
+    assert plain.content_hash == hashlib.sha256(b"Title\0Text.").hexdigest()  # as indexes written before have it
+    [dated] = load_path(write(tmp_path, "plain.txt", "---\npublished: 2021-05-06\n---\nTitle\nText."), LIMIT)
+    assert dated.content_hash != plain.content_hash and dated.text == plain.text
+
+
 @pytest.mark.parametrize(
     "name, content, message",
     [
+        ("date.md", "---\npublished: yesterday\n---\n# T\nText.", "date.md: published 'yesterday' is not an ISO 8601"),
+        ("date.jsonl", '{"title": "t", "text": "x", "published": "2017-13-45"}', "date.jsonl:1: published"),
         ("bad.jsonl", '{"title": "ok", "text": "fine"}\n{"title": broken', "bad.jsonl:2: invalid JSON"),
         ("bad.jsonl", '{"title": "no text"}', 'bad.jsonl:1: expected an object with a "text" string'),
         ("bin.txt", b"Title\n\xff\xfe bad bytes", "bin.txt: not valid UTF-8"),

@@ -281,3 +281,56 @@ def test_a_loaded_generation_is_read_ahead_unless_it_would_crowd_memory(fresh_se
         if thread.name == "prefetch":
             thread.join(10)
             assert not thread.is_alive()
+
+
+def test_article_metadata_is_stored_cited_and_served(fresh_service, tmp_path):
+    from litestar.testing import TestClient
+
+    from web.app import create_app
+
+    folder = tmp_path / "news"
+    folder.mkdir()
+    front = (
+        "---\npublished: 2017-04-10\nsource: Example Post\nauthors: Jane Doe\nurl: https://example.org/volcano\n---\n"
+    )
+    (folder / "volcano.md").write_text(front + "# " + EXTRA)
+    fresh_service.build(folder)
+    article = fresh_service.article("volcano")
+    assert (article.published, article.outlet, article.authors) == ("2017-04-10", "Example Post", ("Jane Doe",))
+    answers = fresh_service.ask("Which volcano erupted in Iceland?").answers
+    assert answers and (answers[0].citation.published, answers[0].citation.source) == ("2017-04-10", "Example Post")
+    with TestClient(create_app(qa=fresh_service)) as client:
+        body = client.get("/api/articles/volcano").json()
+        page = client.get("/articles/volcano").text
+        chat = client.get("/", params={"q": "Which volcano erupted in Iceland?"}).text
+    assert (body["published"], body["source"], body["authors"], body["file"]) == (
+        "2017-04-10",
+        "Example Post",
+        ["Jane Doe"],
+        "volcano.md",
+    )
+    assert (
+        "Example Post" in page
+        and '<time datetime="2017-04-10">' in page
+        and 'href="https://example.org/volcano"' in page
+    )
+    assert "· 2017-04-10 · Example Post · characters" in chat
+
+
+def test_a_generation_without_metadata_columns_loads_and_gains_them(fresh_service, tmp_path):
+    import sqlite3
+
+    fresh_service.build()
+    manifest = read_manifest(fresh_service.settings.index_dir)
+    db = sqlite3.connect(fresh_service.settings.index_dir / manifest.metadata_file)
+    for column in ("published", "url", "outlet", "authors"):  # as an index written before metadata was stored
+        db.execute(f"ALTER TABLE articles DROP COLUMN {column}")
+    db.commit()
+    db.close()
+    older = QAService(fresh_service.settings, embedder=fresh_service.embedder, reader=fresh_service.reader)
+    assert older.article("russia-sanctions-syria").meta == {}
+    path = tmp_path / "volcano.txt"
+    path.write_text("---\npublished: 2017-04-10\n---\n" + EXTRA)
+    older.add(path)  # the new generation gains the columns
+    assert older.article("volcano").published == "2017-04-10"
+    assert older.article("russia-sanctions-syria").meta == {}

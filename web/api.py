@@ -59,7 +59,11 @@ class ArticleView:
     id: str
     title: str
     text: str
-    source: str
+    file: str  # the file it was indexed from (name only)
+    published: str  # ISO 8601 date or date-time; "" where the article has none, as for the rest
+    url: str
+    source: str  # the outlet that published it
+    authors: list[str]
 
 
 def json_body(model: type) -> dict:
@@ -95,4 +99,4 @@ class ApiController(Controller):
     @get("/articles/{article_id:str}", sync_to_thread=True, summary="One article's text and metadata")
     def article(self, article_id: FromPath[str], qa: NamedDependency[QAService]) -> ArticleView:
         a = qa.article(article_id)
-        return ArticleView(a.id, a.title, a.text, Path(a.source).name)
+        return ArticleView(a.id, a.title, a.text, Path(a.source).name, a.published, a.url, a.outlet, list(a.authors))
