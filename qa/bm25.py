@@ -126,9 +126,11 @@ class BM25:
                 out[self.term_docs[a:b]] += self.term_scores[a:b]  # a document appears once per term
         return out
 
-    def top(self, query: str, n: int) -> list[tuple[int, float]]:
-        """(document index, score) of the best `n` documents with a non-zero score."""
+    def top(self, query: str, n: int, allowed: np.ndarray | None = None) -> list[tuple[int, float]]:
+        """(document index, score) of the best `n` documents with a non-zero score (only `allowed` ones)."""
         scores = self.scores(query)
+        if allowed is not None:
+            scores[~allowed] = 0.0
         hits = np.flatnonzero(scores)
         if len(hits) > n:
             hits = hits[np.argpartition(-scores[hits], n - 1)[:n]]

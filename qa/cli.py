@@ -68,6 +68,8 @@ def _parser() -> argparse.ArgumentParser:
     ask.add_argument("question")
     ask.add_argument("-k", type=int, default=None, help="passages to show")
     ask.add_argument("--json", action="store_true", help="print the JSON the API returns")
+    ask.add_argument("--since", default="", help="only articles published on or after this date (YYYY-MM-DD)")
+    ask.add_argument("--until", default="", help="only articles published on or before this date (YYYY-MM-DD)")
     ev = sub.add_parser(
         "eval", help="exact match, F1, recall@k and abstention accuracy on a questions file", parents=[common]
     )
@@ -164,7 +166,7 @@ def _run(service: QAService, args: argparse.Namespace) -> int:
         print(f"{lines} {'questions' if args.verdict == 'correct' else 'wrong answers'} written to {args.file}")
         return 0
     if args.command == "ask":
-        result = service.ask(args.question, args.k)
+        result = service.ask(args.question, args.k, since=args.since, until=args.until)
         if args.json:
             print(json.dumps(result_payload(result), indent=2))
         else:
@@ -216,7 +218,8 @@ def _format_result(result) -> str:
         c = a.citation
         lines.append(f"{i}. {a.text}  (score {a.score:.2f})")
         lines.append(f"   “{a.sentence}”")
-        lines.append(f"   — {c.title} [{c.article_id}, chars {c.start}-{c.end}]")
+        dated = "".join(f", {x}" for x in (f"as of {c.published[:10]}" if c.published else "", c.source) if x)
+        lines.append(f"   — {c.title}{dated} [{c.article_id}, chars {c.start}-{c.end}]")
     return "\n".join(lines)
 
 

@@ -15,6 +15,7 @@ from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field, replace
+from datetime import date
 from itertools import islice
 from pathlib import Path
 
@@ -146,6 +147,8 @@ class Articles(Mapping[str, Article]):
         with self.lock:  # titles come before the text in a row: this reads none of the text
             self.titles = dict(db.execute("SELECT id, title FROM articles ORDER BY id").fetchall())
             have = {row[1] for row in db.execute("PRAGMA table_info(articles)")}
+            dated = "SELECT id, published FROM articles WHERE published != ''"
+            self.published = dict(db.execute(dated).fetchall()) if "published" in have else {}
         # a generation written before metadata was stored reads as articles without it
         self.columns = ", ".join(c if c in have else f"{d} AS {c}" for c, d in META_COLUMNS.items())
         # least recently read last out; no cycle back to self, so a dropped snapshot closes its file at once
@@ -250,6 +253,24 @@ class Snapshot:
         if not _has_bm25(index_dir, self.manifest):  # written before BM25 was saved with the generation
             return BM25.build(_chunk_terms(db))
         return load_bm25(index_dir, self.manifest)
+
+    def published_between(self, since: str = "", until: str = "") -> np.ndarray:
+        """Per chunk (id order): whether its article's publication date lies in [since, until] (ISO dates; ""
+        leaves that end open). Articles without a date are outside every window."""
+        dates = [self.articles.published.get(a, "")[:10] for a in self.chunks.article_ids]
+        inside = np.array([bool(d) and (not since or d >= since) and (not until or d <= until) for d in dates], bool)
+        return inside[self.chunks.article_rows] if len(dates) else np.zeros(len(self.chunks), bool)
+
+    def recency(self) -> np.ndarray:
+        """Per chunk (id order): 0 for the oldest dated article's chunks up to 1 for the newest; 0 undated."""
+        dates = [self.articles.published.get(a, "")[:10] for a in self.chunks.article_ids]
+        days = np.array([date.fromisoformat(d).toordinal() if d else -1 for d in dates], float)
+        dated = days >= 0
+        if not dated.any():
+            return np.zeros(len(self.chunks), np.float32)
+        low, span = days[dated].min(), np.ptp(days[dated]) or 1.0
+        score = np.where(dated, (days - low) / span, 0.0).astype(np.float32)
+        return score[self.chunks.article_rows]
 
     def chunk_text(self, chunk: Chunk) -> str:
         return self.articles[chunk.article_id].text[chunk.start : chunk.end]

@@ -18,6 +18,7 @@ class Passage:
 
 
 FUSIONS = ("score", "rrf")
+OVERFETCH = 8  # dense candidates fetched per one kept, when a date window filters them afterwards
 
 
 class Retriever:
@@ -30,18 +31,33 @@ class Retriever:
         self.fusion, self.dense_weight = fusion, dense_weight
         self.bm25 = snapshot.bm25
 
-    def search(self, query: str, query_vector: np.ndarray, k: int) -> list[Passage]:
-        """Top `k` passages for `query` (with its embedding `query_vector`)."""
-        if not self.snapshot.chunks:
+    def search(
+        self,
+        query: str,
+        query_vector: np.ndarray,
+        k: int,
+        allowed: np.ndarray | None = None,
+        recency: tuple[float, np.ndarray] | None = None,
+    ) -> list[Passage]:
+        """Top `k` passages for `query` (with its embedding `query_vector`); only chunks where `allowed` (per chunk,
+        id order) is true; `recency` = (weight, per-chunk 0-1 newness) adds weight * newness to the fused score."""
+        chunks = self.snapshot.chunks
+        if not chunks or (allowed is not None and not allowed.any()):
             return []
-        n = min(self.candidates, len(self.snapshot.chunks))
-        scores, ids = self.snapshot.vectors.search(query_vector.reshape(1, -1), n)
+        n = min(self.candidates, len(chunks))
+        fetch = n if allowed is None else min(len(chunks), n * OVERFETCH)  # the vector index cannot filter
+        scores, ids = self.snapshot.vectors.search(query_vector.reshape(1, -1), fetch)
         dense = [(int(i), float(s)) for i, s in zip(ids[0], scores[0], strict=True) if i >= 0]
-        lexical = [(self.snapshot.chunks[i].id, score) for i, score in self.bm25.top(query, n)]
+        if allowed is not None:
+            dense = [(i, s) for i, s in dense if allowed[np.searchsorted(chunks.ids, i)]][:n]
+        lexical = [(int(chunks.ids[i]), score) for i, score in self.bm25.top(query, n, allowed)]
         if self.fusion == "rrf":
             fused = _reciprocal_rank(self.rrf_k, dense, lexical)
         else:
             fused = _normalised(self.dense_weight, dense, lexical)
+        if recency is not None and recency[0]:
+            weight, newness = recency
+            fused = {cid: f + weight * float(newness[np.searchsorted(chunks.ids, cid)]) for cid, f in fused.items()}
         out = []
         for cid in sorted(fused, key=lambda cid: (-fused[cid], cid))[:k]:
             chunk = self.snapshot.chunks.by_id(cid)

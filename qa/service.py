@@ -8,6 +8,7 @@ import threading
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
+from datetime import date
 from functools import cached_property
 from pathlib import Path
 
@@ -293,9 +294,14 @@ class QAService:
                 f"{self.settings.model} ({self.embedder.dims} dims); rebuild it with `qa index build`"
             )
 
-    def ask(self, question: str, k: int | None = None, history: Iterable[str] = ()) -> Result:
-        """Extractive answers to `question`, with the passages they came from; no answers = abstain."""
+    def ask(
+        self, question: str, k: int | None = None, history: Iterable[str] = (), since: str = "", until: str = ""
+    ) -> Result:
+        """Extractive answers to `question`, with the passages they came from; no answers = abstain. `since` /
+        `until` (ISO dates) search only articles published in that window; answers from different articles
+        are shown newest first."""
         s = self.settings
+        since, until = _window(since, until)
         question = " ".join((question or "").split())
         if not question:
             raise QuestionError("question must not be empty")
@@ -310,7 +316,9 @@ class QAService:
         loaded = self.current()
         read, query = self._follow_up(question, history)
         vector = self.embedder.encode([query])[0]
-        passages = loaded.retriever.search(query, vector, max(k, s.passages))
+        allowed = loaded.snapshot.published_between(since, until) if since or until else None
+        recency = (s.recency_weight, loaded.snapshot.recency()) if s.recency_weight else None
+        passages = loaded.retriever.search(query, vector, max(k, s.passages), allowed, recency)
         top = passages[: s.passages]
         if s.answerer == "reader":
             answers, confidence = loaded.answerer.answers(
@@ -320,6 +328,8 @@ class QAService:
             if query != read:
                 vector = self.embedder.encode([read])[0]
             answers, confidence = loaded.answerer.answers(analyse(read), vector, top, s.max_answers)
+        answers = newest_first(answers, loaded.snapshot.articles.published)
+        confidence = answers[0].score if answers else confidence
         self._remember(_turns_key(loaded.stamp, [*history, question]), answers[0].text if answers else None)
         return Result(question, answers, passages[:k], confidence, read if read != question else None)
 
@@ -379,3 +389,26 @@ class QAService:
     def titles(self) -> dict[str, str]:
         """Every article's title by id, without reading any text."""
         return self.current().snapshot.articles.titles
+
+
+def _window(since: str, until: str) -> tuple[str, str]:
+    """`since` and `until` checked as ISO dates (YYYY-MM-DD, "" for open), `since` not after `until`."""
+    for name, value in (("since", since), ("until", until)):
+        try:
+            if value and date.fromisoformat(value).isoformat() != value:
+                raise ValueError
+        except ValueError:
+            raise QuestionError(f"{name} must be a date as YYYY-MM-DD, not {value!r}") from None
+    if since and until and since > until:
+        raise QuestionError(f"since ({since}) is after until ({until})")
+    return since or "", until or ""
+
+
+def newest_first(answers: list[Answer], published: dict[str, str]) -> list[Answer]:
+    """Answers from differently dated articles, the newest article's first (newer reporting supersedes
+    older); the order is kept otherwise, and among answers from the same date."""
+    dates = [published.get(a.citation.article_id, "") for a in answers]
+    if len({d for d in dates if d}) < 2:
+        return answers
+    order = sorted(range(len(answers)), key=lambda i: dates[i], reverse=True)  # stable: ties keep their order
+    return [answers[i] for i in order]

@@ -64,6 +64,9 @@ class Settings:
         0.8, "share of questions the articles can answer, for the answer probability (0: the calibration data's, ~0.5)"
     )
     extra_probability: float = setting(0.5, "a second or third answer is shown only at this calibrated probability")
+    recency_weight: float = setting(
+        0.0, "added to a passage's retrieval score for being from the newest dated article, in proportion (0: off)"
+    )
     cache_dir: Path = setting(Path.home() / ".cache" / "newsqa", "where derived models (the ONNX reader) are kept")
     max_question_chars: int = setting(500, "longest question accepted")
     max_history: int = setting(10, "previous questions kept as conversation context")

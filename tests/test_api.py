@@ -33,6 +33,13 @@ def test_ask_contract_and_offset_invariant(client):
     assert body["answers"][0]["text"] == "Angelino Alfano"
 
 
+def test_date_window_is_checked_and_applied(client):
+    r = ask(client, question="Who is the Italian foreign minister?", since="last week")
+    assert r.status_code == 400 and "since must be a date" in r.json()["detail"]
+    body = ask(client, question="Who is the Italian foreign minister?", since="2017-01-01").json()
+    assert body["passages"] == [] and body["abstained"] is True  # the seed article carries no date
+
+
 def test_abstention_is_explicit(client):
     body = ask(client, question="Who painted the Mona Lisa?").json()
     assert body["answers"] == [] and body["abstained"] is True and "No answer" in body["message"]

@@ -314,7 +314,7 @@ def test_article_metadata_is_stored_cited_and_served(fresh_service, tmp_path):
         and '<time datetime="2017-04-10">' in page
         and 'href="https://example.org/volcano"' in page
     )
-    assert "· 2017-04-10 · Example Post · characters" in chat
+    assert "· as of 2017-04-10 · Example Post · characters" in chat
 
 
 def test_a_generation_without_metadata_columns_loads_and_gains_them(fresh_service, tmp_path):

@@ -4,6 +4,7 @@ import math
 
 import pytest
 
+from qa import QAService, QuestionError
 from qa.bm25 import BM25
 from qa.tokens import terms
 
@@ -98,3 +99,33 @@ def test_score_fusion_normalises_each_retriever():
     assert _normalised(0.5, [(7, 0.3)], []) == {7: 0.5}  # one candidate: full marks for that retriever
     ranks = _reciprocal_rank(60, dense, lexical)
     assert max(ranks, key=ranks.get) == 3  # found by both
+
+
+def test_newer_reporting_ranks_first_and_a_date_window_restricts_the_search(fresh_service, tmp_path):
+    """Two articles disagree on who heads the agency; the newer one's answer comes first, and since/until search
+    only the articles published in the window (undated ones are outside every window)."""
+    folder = tmp_path / "dated"
+    folder.mkdir()
+    for name, day, head in (("old", "2016-05-01", "Maria Lind"), ("new", "2018-03-02", "Omar Haddad")):
+        body = f"The head of the Ports Agency is {head}, officials said."
+        text = f"---\npublished: {day}\n---\nPorts agency news\n\n{body}"
+        (folder / f"{name}.txt").write_text(text)
+    (folder / "undated.txt").write_text("Harbour notes\n\nThe Ports Agency opened a new office in the harbour.")
+    fresh_service.build(folder)
+    eager = QAService(
+        fresh_service.settings.replace(min_probability=0.0, extra_probability=0.0),
+        fresh_service.embedder,
+        fresh_service.reader,
+    )
+    question = "Who is the head of the Ports Agency?"
+    answers = eager.ask(question).answers
+    assert [a.text for a in answers[:2]] == ["Omar Haddad", "Maria Lind"]
+    assert [a.citation.published for a in answers[:2]] == ["2018-03-02", "2016-05-01"]
+    assert {p.chunk.article_id for p in eager.ask(question, since="2017-01-01").passages} == {"new"}
+    assert {p.chunk.article_id for p in eager.ask(question, until="2017-01-01").passages} == {"old"}
+    assert eager.ask(question, since="2019-01-01").passages == []
+    for bad in ({"since": "yesterday"}, {"until": "2017-02-30"}, {"since": "2018-01-01", "until": "2017-01-01"}):
+        with pytest.raises(QuestionError):
+            eager.ask(question, **bad)
+    recent = QAService(fresh_service.settings.replace(recency_weight=1.0), fresh_service.embedder, fresh_service.reader)
+    assert recent.ask(question).passages[0].chunk.article_id == "new"

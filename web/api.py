@@ -24,6 +24,8 @@ class AskRequest:
     question: str
     k: int | None = None
     history: list[str] = field(default_factory=list)
+    since: str | None = None  # YYYY-MM-DD: only articles published on or after it
+    until: str | None = None  # YYYY-MM-DD: only articles published on or before it
 
 
 @dataclass
@@ -78,7 +80,7 @@ class ApiController(Controller):
     @post("/ask", status_code=200, summary="Answer a question from the articles", **json_body(AskRequest))
     def ask(self, data: JSONBody[AskRequest], qa: NamedDependency[QAService]) -> AskResponse:
         """Extractive answers with citations (`article.text[start:end] == text`); no answers means abstain."""
-        return to_response(qa.ask(data.question, data.k, data.history))
+        return to_response(qa.ask(data.question, data.k, data.history, data.since or "", data.until or ""))
 
     @post("/feedback", status_code=201, summary="Mark a shown answer correct or wrong", **json_body(FeedbackRequest))
     def feedback(self, data: JSONBody[FeedbackRequest], qa: NamedDependency[QAService]) -> FeedbackStored:

@@ -72,7 +72,8 @@
     const from = c.start - c.sentence_start, to = c.end - c.sentence_start;
     quote.append(a.sentence.slice(0, from), el("mark", "", a.sentence.slice(from, to)), a.sentence.slice(to));
     li.append(quote);
-    const dated = [c.title, (c.published || "").slice(0, 10), c.source].filter(Boolean).join(" · ");  // as of when, where
+    const asOf = c.published ? `as of ${c.published.slice(0, 10)}` : "";  // newer reporting is shown first
+    const dated = [c.title, asOf, c.source].filter(Boolean).join(" · ");
     const link = el("a", "citation", `${dated} · characters ${c.start}–${c.end}`);
     link.href = articleLink(c.article_id, c.start, c.end);
     li.append(link, el("span", "score", scoreLabel(a.score)), feedbackBar(a, question));
