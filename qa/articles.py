@@ -165,16 +165,21 @@ def _from_jsonl(raw: str, path: Path, max_bytes: int) -> Iterator[Article]:
             rec = json.loads(line)
         except json.JSONDecodeError as exc:
             raise ArticleError(f"{where}: invalid JSON ({exc.msg} at column {exc.colno})") from None
-        if not isinstance(rec, dict) or not isinstance(rec.get("text"), str):
-            raise ArticleError(f'{where}: expected an object with a "text" string')
-        if len(rec["text"].encode()) > max_bytes:
-            raise ArticleError(f"{where}: article text is larger than the {max_bytes}-byte limit")
-        title = str(rec.get("title") or "").strip()
-        raw_id = rec.get("id") or rec.get("doc_id") or title
-        if not raw_id:
-            raise ArticleError(f'{where}: needs an "id" or a "title"')
-        text, meta = rec["text"].strip("\n"), metadata(rec, where)
-        yield _checked(Article(make_id(str(raw_id)), title or str(raw_id), text, where, **meta), where)
+        yield from_record(rec, where, max_bytes)
+
+
+def from_record(rec, where: str, max_bytes: int) -> Article:
+    """An article from a JSON object: `text`, `id` and/or `title`, and the metadata fields (see `metadata`)."""
+    if not isinstance(rec, dict) or not isinstance(rec.get("text"), str):
+        raise ArticleError(f'{where}: expected an object with a "text" string')
+    if len(rec["text"].encode()) > max_bytes:
+        raise ArticleError(f"{where}: article text is larger than the {max_bytes}-byte limit")
+    title = str(rec.get("title") or "").strip()
+    raw_id = rec.get("id") or rec.get("doc_id") or title
+    if not raw_id:
+        raise ArticleError(f'{where}: needs an "id" or a "title"')
+    text, meta = rec["text"].strip("\n"), metadata(rec, where)
+    return _checked(Article(make_id(str(raw_id)), title or str(raw_id), text, where, **meta), where)
 
 
 class _TextExtractor(HTMLParser):

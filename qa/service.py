@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import logging
 import os
+import tempfile
 import threading
 import time
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import date
 from functools import cached_property
 from pathlib import Path
@@ -143,6 +144,22 @@ class QAService:
         """Add or update the articles in `paths` in one write; unchanged ones (same content hash) are skipped."""
         return self._write(self._load(*paths), fresh=False, ray=ray)
 
+    def add_articles(self, articles: list[Article]) -> IndexReport:
+        """Add or update these articles in one write (unchanged ones are skipped), as `add` does for files."""
+        return self._write(self._unique(articles), fresh=False)
+
+    def add_upload(self, name: str, data: bytes) -> IndexReport:
+        """Add or update the articles in an uploaded file (any supported type, told by `name`'s suffix)."""
+        safe = Path(name or "upload").name or "upload"
+        with tempfile.TemporaryDirectory() as folder:
+            path = Path(folder) / safe
+            path.write_bytes(data)
+            try:
+                articles = self._load(path)
+            except ArticleError as exc:  # name the upload, not where it was put
+                raise ArticleError(str(exc).replace(str(path), safe)) from None
+        return self._write([replace(a, source=safe) for a in articles], fresh=False)
+
     def remove(self, article_id: str) -> IndexReport:
         report, manifest = IndexReport(), self.manifest()
         if manifest is None:
@@ -178,6 +195,10 @@ class QAService:
             if not found:
                 raise ArticleError(f"{source}: no articles found (supported: .txt .md .html .jsonl)")
             articles += found
+        return self._unique(articles)
+
+    @staticmethod
+    def _unique(articles: list[Article]) -> list[Article]:
         seen: dict[str, str] = {}
         for a in articles:
             if a.id in seen:

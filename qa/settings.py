@@ -75,6 +75,7 @@ class Settings:
     port: int = setting(8000, "port the web server listens on")
     workers: int = setting(1, "web server processes; each loads the models, all serve the same index files")
     rate_limit: int = setting(0, "requests per minute per client address, /health excepted (0: no limit)")
+    admin_token: str = setting("", "bearer token for POST and DELETE /api/articles (empty: those routes answer 403)")
     feedback_file: Path = setting(Path("feedback.sqlite"), "where answer feedback is kept (relative: inside index_dir)")
     feedback_rate_limit: int = setting(20, "feedback posts per minute per client address and worker (0: no limit)")
     progress: bool = setting(True, "show progress bars while indexing")

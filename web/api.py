@@ -6,17 +6,22 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Literal
 
-from litestar import Controller, get, post
+import msgspec
+from anyio import to_thread
+from litestar import Controller, Request, delete, get, post
+from litestar.datastructures import UploadFile
 from litestar.di import NamedDependency
+from litestar.exceptions import ClientException, HTTPException
 from litestar.params import FromPath, JSONBody, Parameter
 
 from qa import QAService
-from qa.articles import ArticleSummary
+from qa.articles import ArticleSummary, from_record
 from qa.payload import AskResponse, to_response
 
-from .security import strict_json
+from .security import admin_only, strict_json
 
 PAGE, MAX_PAGE = 100, 1000  # articles per page of GET /api/articles: default and most
+UPLOAD_BYTES = 8 * 1024 * 1024  # body of POST /api/articles (each article is also held to max_article_bytes)
 
 
 @dataclass
@@ -46,6 +51,15 @@ class FeedbackRequest:
 @dataclass(frozen=True)
 class FeedbackStored:
     id: int
+
+
+@dataclass(frozen=True)
+class IndexChange:
+    added: list[str]
+    updated: list[str]
+    unchanged: list[str]  # same content as indexed: nothing written
+    removed: list[str]
+    chunks: int  # chunks embedded
 
 
 @dataclass(frozen=True)
@@ -87,6 +101,40 @@ class ApiController(Controller):
         """Stored with a timestamp, for `qa feedback export`; rate-limited per client (`feedback_rate_limit`)."""
         c = data.citation
         return FeedbackStored(qa.feedback(data.question, data.answer, c.article_id, c.start, c.end, data.verdict))
+
+    @post(
+        "/articles",
+        status_code=201,
+        guards=[admin_only],
+        request_max_body_size=UPLOAD_BYTES,
+        summary="Add or update an article (admin token)",
+    )
+    async def add_article(self, request: Request, qa: NamedDependency[QAService]) -> IndexChange:
+        """JSON `{id?, title, text, published?, url?, source?, authors?}`, or a multipart upload (field `file`) of
+        a .txt, .md, .html or .jsonl file; written as `qa index add` writes (atomically, unchanged ones skipped)."""
+        media = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        if media == "application/json":
+            try:
+                record = msgspec.json.decode(await request.body())
+            except msgspec.DecodeError as exc:
+                raise ClientException(f"request body is not valid JSON: {exc}") from None
+            article = from_record(record, "request body", qa.settings.max_article_bytes)
+            report = await to_thread.run_sync(qa.add_articles, [article])
+        elif media == "multipart/form-data":
+            upload = (await request.form()).get("file")
+            if not isinstance(upload, UploadFile):
+                raise ClientException('send the article file in a multipart field named "file"')
+            data = await upload.read()
+            report = await to_thread.run_sync(qa.add_upload, upload.filename, data)
+        else:
+            raise HTTPException(status_code=415, detail="send JSON (application/json) or a file (multipart/form-data)")
+        return IndexChange(report.added, report.updated, report.unchanged, report.removed, report.chunks)
+
+    @delete("/articles/{article_id:str}", status_code=200, guards=[admin_only], sync_to_thread=True)
+    def remove_article(self, article_id: FromPath[str], qa: NamedDependency[QAService]) -> IndexChange:
+        """Remove an article (admin token); 404 when there is none with that id."""
+        report = qa.remove(article_id)
+        return IndexChange(report.added, report.updated, report.unchanged, report.removed, report.chunks)
 
     @get("/articles", sync_to_thread=True, summary="List indexed articles, a page at a time")
     def articles(

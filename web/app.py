@@ -20,6 +20,7 @@ from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
 from qa import QAService, QuestionError, Settings, UnknownArticle
+from qa.articles import ArticleError
 from qa.feedback import FeedbackError, FeedbackUnavailable
 from qa.index import IndexStateError
 
@@ -113,6 +114,7 @@ def create_app(settings: Settings | None = None, qa: QAService | None = None) ->
         openapi_config=OpenAPIConfig(title="News QA", version="0.1.0", path="/schema", render_plugins=[LocalSwagger()]),
         exception_handlers={
             QuestionError: _error(400),
+            ArticleError: _error(400),
             FeedbackError: _error(400),
             FeedbackUnavailable: _error(503),
             UnknownArticle: _error(404),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hmac
 import logging
 import re
 from collections.abc import Awaitable, Callable
@@ -9,7 +10,8 @@ from itertools import accumulate
 
 import msgspec
 from litestar import Request
-from litestar.exceptions import ClientException, HTTPException
+from litestar.connection import ASGIConnection
+from litestar.exceptions import ClientException, HTTPException, NotAuthorizedException, PermissionDeniedException
 from litestar.middleware.rate_limit import RateLimitConfig
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -113,3 +115,16 @@ def rate_limit(per_minute: int) -> RateLimitConfig | None:
     if per_minute <= 0:
         return None
     return RateLimitConfig(rate_limit=("minute", per_minute), exclude=["/health", "/static", "/favicon.ico"])
+
+
+def admin_only(connection: ASGIConnection, _handler) -> None:
+    """A guard for the routes that change the index: `Authorization: Bearer <admin_token>` (403 while no token
+    is configured, 401 without the right one)."""
+    token = connection.app.state.qa.settings.admin_token
+    if not token:
+        raise PermissionDeniedException("changing articles over the API is off; set QA_ADMIN_TOKEN to allow it")
+    scheme, _, given = connection.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not hmac.compare_digest(given.strip().encode(), token.encode()):
+        client = connection.client.host if connection.client else "?"
+        log.warning("%s from %s: 401, bad or missing admin token", connection.url.path, client)
+        raise NotAuthorizedException("send Authorization: Bearer <the admin token>")
