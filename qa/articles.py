@@ -11,7 +11,7 @@ from datetime import date, datetime
 from html.parser import HTMLParser
 from pathlib import Path
 
-SUFFIXES = (".txt", ".md", ".html", ".htm", ".jsonl")
+SUFFIXES = (".txt", ".md", ".html", ".htm", ".jsonl", ".xml", ".rss", ".atom")  # the last three: feeds
 _ID_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
 
@@ -116,13 +116,17 @@ def load_file(path: Path, max_bytes: int) -> list[Article]:
     raw = raw.replace("\r\n", "\n").replace("\r", "\n")
     if suffix == ".jsonl":
         return list(_from_jsonl(raw, path, max_bytes))
+    if suffix in (".xml", ".rss", ".atom"):
+        from .feeds import from_feed  # feeds build on this module
+
+        return from_feed(raw, path)
     if suffix in (".html", ".htm"):
         title, text, fields = _from_html(raw)
     else:
         fields, raw = _front_matter(raw)
         title, text = _from_text(raw, markdown=suffix == ".md")
     meta = metadata(fields, str(path))
-    return [_checked(Article(make_id(path.stem), title, text, str(path), **meta), str(path))]
+    return [checked(Article(make_id(path.stem), title, text, str(path), **meta), str(path))]
 
 
 def _front_matter(raw: str) -> tuple[dict, str]:
@@ -139,7 +143,7 @@ def _front_matter(raw: str) -> tuple[dict, str]:
     return fields, "\n".join(lines[end + 1 :])
 
 
-def _checked(article: Article, where: str) -> Article:
+def checked(article: Article, where: str) -> Article:
     if not article.text.strip():
         raise ArticleError(f"{where}: article has no text")
     if not article.title.strip():
@@ -179,7 +183,7 @@ def from_record(rec, where: str, max_bytes: int) -> Article:
     if not raw_id:
         raise ArticleError(f'{where}: needs an "id" or a "title"')
     text, meta = rec["text"].strip("\n"), metadata(rec, where)
-    return _checked(Article(make_id(str(raw_id)), title or str(raw_id), text, where, **meta), where)
+    return checked(Article(make_id(str(raw_id)), title or str(raw_id), text, where, **meta), where)
 
 
 class _TextExtractor(HTMLParser):
@@ -241,6 +245,14 @@ class _TextExtractor(HTMLParser):
         if self._in == "h1":
             self.h1 += data
         self.parts.append(data)
+
+
+def html_text(raw: str) -> str:
+    """The visible text of an HTML page or fragment, one paragraph per block."""
+    parser = _TextExtractor()
+    parser.feed(raw)
+    parser.close()
+    return "\n\n".join(" ".join(p.split()) for p in re.split(r"\n\s*\n", "".join(parser.parts)) if p.strip())
 
 
 def _from_html(raw: str) -> tuple[str, str, dict]:

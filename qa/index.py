@@ -39,6 +39,7 @@ CREATE TABLE IF NOT EXISTS articles (
     id TEXT PRIMARY KEY, title TEXT NOT NULL, text TEXT NOT NULL, source TEXT NOT NULL,
     content_hash TEXT NOT NULL, added_at REAL NOT NULL, published TEXT NOT NULL DEFAULT '',
     url TEXT NOT NULL DEFAULT '', outlet TEXT NOT NULL DEFAULT '', authors TEXT NOT NULL DEFAULT '[]');
+CREATE INDEX IF NOT EXISTS articles_by_hash ON articles(content_hash);
 CREATE TABLE IF NOT EXISTS chunks (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     article_id TEXT NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
@@ -297,6 +298,11 @@ class Writer:
         self.base_ids = _chunk_ids(db) if bm25 is not None else np.zeros(0, np.int64)
         if bm25 is not None and bm25.size != len(self.base_ids):
             self.bm25 = None
+
+    def holds(self, content_hash: str) -> str | None:
+        """The id of an article with exactly this content (title, text and metadata), if there is one."""
+        row = self.db.execute("SELECT id FROM articles WHERE content_hash = ? LIMIT 1", (content_hash,)).fetchone()
+        return row[0] if row else None
 
     def content_hash(self, article_id: str) -> str | None:
         row = self.db.execute("SELECT content_hash FROM articles WHERE id = ?", (article_id,)).fetchone()

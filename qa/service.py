@@ -219,8 +219,8 @@ class QAService:
             todo = []
             for a in articles:
                 old = None if fresh else w.content_hash(a.id)
-                if old == a.content_hash:
-                    report.unchanged.append(a.id)
+                if old == a.content_hash or (not fresh and old is None and w.holds(a.content_hash)):
+                    report.unchanged.append(a.id)  # as indexed, under this id or (a feed's repeat) another
                 else:
                     (report.updated if old else report.added).append(a.id)
                     todo.append(a)

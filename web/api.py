@@ -21,6 +21,7 @@ from qa.payload import AskResponse, to_response
 from .security import admin_only, strict_json
 
 PAGE, MAX_PAGE = 100, 1000  # articles per page of GET /api/articles: default and most
+FEED_TYPES = ("application/rss+xml", "application/atom+xml", "application/xml", "text/xml")
 UPLOAD_BYTES = 8 * 1024 * 1024  # body of POST /api/articles (each article is also held to max_article_bytes)
 
 
@@ -110,8 +111,9 @@ class ApiController(Controller):
         summary="Add or update an article (admin token)",
     )
     async def add_article(self, request: Request, qa: NamedDependency[QAService]) -> IndexChange:
-        """JSON `{id?, title, text, published?, url?, source?, authors?}`, or a multipart upload (field `file`) of
-        a .txt, .md, .html or .jsonl file; written as `qa index add` writes (atomically, unchanged ones skipped)."""
+        """JSON `{id?, title, text, published?, url?, source?, authors?}`, an RSS or Atom document, or a multipart
+        upload (field `file`) of a .txt, .md, .html, .jsonl or feed file; written as `qa index add` writes
+        (atomically; articles already indexed unchanged are skipped)."""
         media = request.headers.get("content-type", "").split(";")[0].strip().lower()
         if media == "application/json":
             try:
@@ -120,6 +122,8 @@ class ApiController(Controller):
                 raise ClientException(f"request body is not valid JSON: {exc}") from None
             article = from_record(record, "request body", qa.settings.max_article_bytes)
             report = await to_thread.run_sync(qa.add_articles, [article])
+        elif media in FEED_TYPES:  # an RSS or Atom document as the body
+            report = await to_thread.run_sync(qa.add_upload, "feed.xml", await request.body())
         elif media == "multipart/form-data":
             upload = (await request.form()).get("file")
             if not isinstance(upload, UploadFile):
@@ -127,7 +131,8 @@ class ApiController(Controller):
             data = await upload.read()
             report = await to_thread.run_sync(qa.add_upload, upload.filename, data)
         else:
-            raise HTTPException(status_code=415, detail="send JSON (application/json) or a file (multipart/form-data)")
+            detail = "send JSON (application/json), a feed (application/rss+xml, application/atom+xml) or a file"
+            raise HTTPException(status_code=415, detail=f"{detail} (multipart/form-data)")
         return IndexChange(report.added, report.updated, report.unchanged, report.removed, report.chunks)
 
     @delete("/articles/{article_id:str}", status_code=200, guards=[admin_only], sync_to_thread=True)
