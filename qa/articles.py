@@ -121,26 +121,29 @@ def load_file(path: Path, max_bytes: int) -> list[Article]:
 
         return from_feed(raw, path)
     if suffix in (".html", ".htm"):
-        title, text, fields = _from_html(raw)
+        (title, text, fields), line = _from_html(raw), 0
     else:
-        fields, raw = _front_matter(raw)
+        fields, raw, line = _front_matter(raw)
         title, text = _from_text(raw, markdown=suffix == ".md")
-    meta = metadata(fields, str(path))
+    meta = metadata(fields, f"{path}:{line}" if line else str(path))  # a bad date: the line that gives it
     return [checked(Article(make_id(path.stem), title, text, str(path), **meta), str(path))]
 
 
-def _front_matter(raw: str) -> tuple[dict, str]:
-    """`key: value` lines between a first line of `---` and the next `---` line, and the rest of the file."""
+def _front_matter(raw: str) -> tuple[dict, str, int]:
+    """`key: value` lines between a first line of `---` and the next `---` line, the rest of the file, and the
+    line (1-based) where `published` was given (0: none)."""
+    skipped = len(raw) - len(raw.lstrip("\n"))
     lines = raw.lstrip("\n").split("\n")
     if not lines or lines[0].strip() != "---" or "---" not in (line.strip() for line in lines[1:]):
-        return {}, raw
+        return {}, raw, 0
     end = next(i for i, line in enumerate(lines[1:], 1) if line.strip() == "---")
-    fields = {}
-    for line in lines[1:end]:
+    fields, at = {}, 0
+    for n, line in enumerate(lines[1:end], 2 + skipped):
         key, sep, value = line.partition(":")
         if sep and key.strip():
             fields[key.strip().lower()] = value.strip().strip('"')
-    return fields, "\n".join(lines[end + 1 :])
+            at = n if key.strip().lower() in ("published", "date") else at
+    return fields, "\n".join(lines[end + 1 :]), at
 
 
 def checked(article: Article, where: str) -> Article:

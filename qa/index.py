@@ -187,8 +187,11 @@ def prefetch(paths: Iterable[Path], share: float = 0.5) -> int:
     """Read these files (folders: the files in them) once in a low-priority background thread, so that they sit
     in the page cache before the first questions after a start or a new generation need them; skipped (0) when
     they would take more than `share` of the memory available. Returns the bytes to be read."""
-    files = [f for p in paths for f in (sorted(p.iterdir()) if p.is_dir() else [p]) if f.is_file()]
-    size = sum(f.stat().st_size for f in files)
+    try:
+        files = [f for p in paths for f in (sorted(p.iterdir()) if p.is_dir() else [p]) if f.is_file()]
+        size = sum(f.stat().st_size for f in files)
+    except OSError:  # a later commit removed the generation meanwhile: the snapshot reads what it opened
+        return 0
     if size > share * _available_memory():
         return 0
     threading.Thread(target=_read_through, args=(files,), name="prefetch", daemon=True).start()

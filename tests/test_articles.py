@@ -94,7 +94,7 @@ def test_metadata_is_part_of_an_articles_identity_only_when_present(tmp_path):
 @pytest.mark.parametrize(
     "name, content, message",
     [
-        ("date.md", "---\npublished: yesterday\n---\n# T\nText.", "date.md: published 'yesterday' is not an ISO 8601"),
+        ("date.md", "---\nsource: X\npublished: yesterday\n---\n# T\nText.", "date.md:3: published 'yesterday'"),
         ("date.jsonl", '{"title": "t", "text": "x", "published": "2017-13-45"}', "date.jsonl:1: published"),
         ("bad.jsonl", '{"title": "ok", "text": "fine"}\n{"title": broken', "bad.jsonl:2: invalid JSON"),
         ("bad.jsonl", '{"title": "no text"}', 'bad.jsonl:1: expected an object with a "text" string'),

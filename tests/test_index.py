@@ -315,6 +315,7 @@ def test_article_metadata_is_stored_cited_and_served(fresh_service, tmp_path):
         and 'href="https://example.org/volcano"' in page
     )
     assert "· as of 2017-04-10 · Example Post · characters" in chat
+    assert '<a class="original" href="https://example.org/volcano"' in chat
 
 
 def test_a_generation_without_metadata_columns_loads_and_gains_them(fresh_service, tmp_path):

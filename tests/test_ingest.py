@@ -37,7 +37,11 @@ def test_write_routes_are_off_without_a_token_and_closed_without_the_right_one(c
         r = admin.post("/api/articles", json=STORY, headers={"Authorization": "", **header})
         assert r.status_code == 401
     assert ids(admin) == ["russia-sanctions-syria"]
-    assert "/api/articles" in admin.get("/schema/openapi.json").json()["paths"]
+    schema = admin.get("/schema/openapi.json").json()
+    assert schema["components"]["securitySchemes"]["adminToken"] == {"type": "http", "scheme": "bearer"}
+    assert schema["paths"]["/api/articles"]["post"]["security"] == [{"adminToken": []}]
+    assert schema["paths"]["/api/articles/{article_id}"]["delete"]["security"] == [{"adminToken": []}]
+    assert "security" not in schema["paths"]["/api/ask"]["post"]
 
 
 def test_json_article_is_added_updated_answered_and_removed(admin):

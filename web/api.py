@@ -21,6 +21,7 @@ from qa.payload import AskResponse, to_response
 from .security import admin_only, strict_json
 
 PAGE, MAX_PAGE = 100, 1000  # articles per page of GET /api/articles: default and most
+ADMIN = "adminToken"  # the OpenAPI security scheme of the routes that change the index: a bearer token
 FEED_TYPES = ("application/rss+xml", "application/atom+xml", "application/xml", "text/xml")
 UPLOAD_BYTES = 8 * 1024 * 1024  # body of POST /api/articles (each article is also held to max_article_bytes)
 
@@ -107,6 +108,7 @@ class ApiController(Controller):
         "/articles",
         status_code=201,
         guards=[admin_only],
+        security=[{ADMIN: []}],
         request_max_body_size=UPLOAD_BYTES,
         summary="Add or update an article (admin token)",
     )
@@ -135,7 +137,9 @@ class ApiController(Controller):
             raise HTTPException(status_code=415, detail=f"{detail} (multipart/form-data)")
         return IndexChange(report.added, report.updated, report.unchanged, report.removed, report.chunks)
 
-    @delete("/articles/{article_id:str}", status_code=200, guards=[admin_only], sync_to_thread=True)
+    @delete(
+        "/articles/{article_id:str}", status_code=200, guards=[admin_only], security=[{ADMIN: []}], sync_to_thread=True
+    )
     def remove_article(self, article_id: FromPath[str], qa: NamedDependency[QAService]) -> IndexChange:
         """Remove an article (admin token); 404 when there is none with that id."""
         report = qa.remove(article_id)

@@ -14,6 +14,7 @@ from litestar.datastructures import State
 from litestar.di import NamedDependency, Provide
 from litestar.exceptions import ClientException, SerializationException
 from litestar.openapi import OpenAPIConfig
+from litestar.openapi.spec import Components, SecurityScheme
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.response import File, Template
 from litestar.static_files import create_static_files_router
@@ -24,7 +25,7 @@ from qa.articles import ArticleError
 from qa.feedback import FeedbackError, FeedbackUnavailable
 from qa.index import IndexStateError
 
-from .api import ApiController
+from .api import ADMIN, ApiController
 from .docs import LocalSwagger, assets_router
 from .pages import PageController
 from .security import feedback_limit, rate_limit, security_headers
@@ -111,7 +112,13 @@ def create_app(settings: Settings | None = None, qa: QAService | None = None) ->
         dependencies={"qa": Provide(provide_qa, sync_to_thread=False)},
         lifespan=[lifespan],
         template_config=TemplateConfig(directory=HERE / "templates", engine=JinjaTemplateEngine),
-        openapi_config=OpenAPIConfig(title="News QA", version="0.1.0", path="/schema", render_plugins=[LocalSwagger()]),
+        openapi_config=OpenAPIConfig(
+            title="News QA",
+            version="0.1.0",
+            path="/schema",
+            render_plugins=[LocalSwagger()],
+            components=Components(security_schemes={ADMIN: SecurityScheme(type="http", scheme="bearer")}),
+        ),
         exception_handlers={
             QuestionError: _error(400),
             ArticleError: _error(400),

@@ -76,7 +76,14 @@
     const dated = [c.title, asOf, c.source].filter(Boolean).join(" · ");
     const link = el("a", "citation", `${dated} · characters ${c.start}–${c.end}`);
     link.href = articleLink(c.article_id, c.start, c.end);
-    li.append(link, el("span", "score", scoreLabel(a.score)), feedbackBar(a, question));
+    li.append(link);
+    if (/^https?:\/\//i.test(c.url || "")) {  // the story where it was published
+      const original = el("a", "original", "original ↗");
+      original.href = c.url;
+      original.rel = "noopener noreferrer";
+      li.append(" ", original);
+    }
+    li.append(el("span", "score", scoreLabel(a.score)), feedbackBar(a, question));
     return li;
   }
 
