@@ -63,6 +63,10 @@ class IndexChange:
     removed: list[str]
     chunks: int  # chunks embedded
 
+    @classmethod
+    def of(cls, report) -> IndexChange:
+        return cls(report.added, report.updated, report.unchanged, report.removed, report.chunks)
+
 
 @dataclass(frozen=True)
 class ArticleList:
@@ -135,15 +139,14 @@ class ApiController(Controller):
         else:
             detail = "send JSON (application/json), a feed (application/rss+xml, application/atom+xml) or a file"
             raise HTTPException(status_code=415, detail=f"{detail} (multipart/form-data)")
-        return IndexChange(report.added, report.updated, report.unchanged, report.removed, report.chunks)
+        return IndexChange.of(report)
 
     @delete(
         "/articles/{article_id:str}", status_code=200, guards=[admin_only], security=[{ADMIN: []}], sync_to_thread=True
     )
     def remove_article(self, article_id: FromPath[str], qa: NamedDependency[QAService]) -> IndexChange:
         """Remove an article (admin token); 404 when there is none with that id."""
-        report = qa.remove(article_id)
-        return IndexChange(report.added, report.updated, report.unchanged, report.removed, report.chunks)
+        return IndexChange.of(qa.remove(article_id))
 
     @get("/articles", sync_to_thread=True, summary="List indexed articles, a page at a time")
     def articles(
