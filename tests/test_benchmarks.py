@@ -122,3 +122,23 @@ def test_large_index_copies_articles_until_the_size(fresh_service, tmp_path):
     large = QAService(fresh_service.settings.replace(index_dir=out), fresh_service.embedder, fresh_service.reader)
     passages = large.ask("Who is the Italian foreign minister?").passages
     assert passages and all(p.chunk.article_id.startswith("russia-sanctions-syria") for p in passages)
+
+
+def test_swapped_entity_questions_name_what_their_paragraph_lacks():
+    import random
+
+    from benchmarks.unanswerable import mentions, swapped
+    from qa.metrics import normalize
+
+    context = "Chopin left Warsaw in 1830, a few weeks before the November Uprising."
+    question = "When did Chopin leave Warsaw?"
+    assert [question[a:b] for a, b, _ in mentions(question)] == ["Chopin", "Warsaw"]
+    possessive = "What year did Chopin's father die?"
+    assert [possessive[a:b] for a, b, _ in mentions(possessive)] == ["Chopin"]
+    pool = {"name1": ["Liszt", "Chopin", "Paris"], "name2": ["Franz Liszt"], "name3": ["Royal Albert Hall"]}
+    for seed in range(20):
+        changed = swapped(question, context, pool, random.Random(seed))
+        assert changed and changed != question
+        new = [changed[a:b] for a, b, _ in mentions(changed) if changed[a:b] not in ("Chopin", "Warsaw")]
+        assert len(new) == 1 and f" {normalize(new[0])} " not in f" {normalize(context)} "
+    assert swapped("How many people live there?", context, pool, random.Random(0)) is None  # nothing to swap
