@@ -11,7 +11,8 @@ from datetime import date, datetime
 from html.parser import HTMLParser
 from pathlib import Path
 
-SUFFIXES = (".txt", ".md", ".html", ".htm", ".jsonl", ".xml", ".rss", ".atom")  # the last three: feeds
+FEED_SUFFIXES = (".xml", ".rss", ".atom")  # RSS and Atom documents (qa/feeds.py)
+SUFFIXES = (".txt", ".md", ".html", ".htm", ".jsonl", *FEED_SUFFIXES)
 _ID_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
 
@@ -116,7 +117,7 @@ def load_file(path: Path, max_bytes: int) -> list[Article]:
     raw = raw.replace("\r\n", "\n").replace("\r", "\n")
     if suffix == ".jsonl":
         return list(_from_jsonl(raw, path, max_bytes))
-    if suffix in (".xml", ".rss", ".atom"):
+    if suffix in FEED_SUFFIXES:
         from .feeds import from_feed  # feeds build on this module
 
         return from_feed(raw, path)
@@ -252,20 +253,21 @@ class _TextExtractor(HTMLParser):
 
 def html_text(raw: str) -> str:
     """The visible text of an HTML page or fragment, one paragraph per block."""
-    parser = _TextExtractor()
-    parser.feed(raw)
-    parser.close()
-    return "\n\n".join(" ".join(p.split()) for p in re.split(r"\n\s*\n", "".join(parser.parts)) if p.strip())
+    return "\n\n".join(_parsed(raw)[1])
 
 
 def _from_html(raw: str) -> tuple[str, str, dict]:
-    parser = _TextExtractor()
-    parser.feed(raw)
-    parser.close()
-    text = "".join(parser.parts)
-    paragraphs = [p.strip() for p in re.split(r"\n\s*\n", text)]
+    parser, paragraphs = _parsed(raw)
     title = " ".join((parser.h1 or parser.title).split())
-    paragraphs = [" ".join(p.split()) for p in paragraphs if p]
     if paragraphs and paragraphs[0] == title:
         paragraphs = paragraphs[1:]
     return title, "\n\n".join(paragraphs), parser.fields
+
+
+def _parsed(raw: str) -> tuple[_TextExtractor, list[str]]:
+    """The page read by the extractor, and its visible text as whitespace-normalised paragraphs."""
+    parser = _TextExtractor()
+    parser.feed(raw)
+    parser.close()
+    paragraphs = (" ".join(p.split()) for p in re.split(r"\n\s*\n", "".join(parser.parts)))
+    return parser, [p for p in paragraphs if p]

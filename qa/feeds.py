@@ -9,8 +9,6 @@ from pathlib import Path
 
 from .articles import Article, ArticleError, checked, html_text, make_id, metadata
 
-SUFFIXES = (".xml", ".rss", ".atom")
-
 
 def from_feed(raw: str, path: Path) -> list[Article]:
     """The entries of a feed document that have text (content, else summary); a document that is not a feed

@@ -18,7 +18,7 @@ from tqdm import tqdm
 
 from . import cluster
 from .answer import Answer, Answerer
-from .articles import Article, ArticleError, ArticleSummary, load_path
+from .articles import SUFFIXES, Article, ArticleError, ArticleSummary, load_path
 from .calibration import Calibrator
 from .chunking import article_passages
 from .embedding import CachedEncoder, Embedder
@@ -193,7 +193,7 @@ class QAService:
         for source in sources:
             found = load_path(Path(source), self.settings.max_article_bytes)
             if not found:
-                raise ArticleError(f"{source}: no articles found (supported: .txt .md .html .jsonl)")
+                raise ArticleError(f"{source}: no articles found (supported: {' '.join(SUFFIXES)})")
             articles += found
         return self._unique(articles)
 
