@@ -16,6 +16,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field, replace
 from datetime import date
+from functools import cached_property
 from itertools import islice
 from pathlib import Path
 
@@ -116,11 +117,15 @@ class Chunks(Sequence[Chunk]):
             raise IndexError(i)
         return Chunk(int(self.ids[i]), self.article_ids[self.article_rows[i]], int(self.starts[i]), int(self.ends[i]))
 
-    def by_id(self, chunk_id: int) -> Chunk:
+    def row(self, chunk_id: int) -> int:
+        """The position of the chunk with this id (ids ascend: a binary search)."""
         i = int(np.searchsorted(self.ids, chunk_id))
         if i == len(self.ids) or self.ids[i] != chunk_id:
             raise KeyError(chunk_id)
-        return self[i]
+        return i
+
+    def by_id(self, chunk_id: int) -> Chunk:
+        return self[self.row(chunk_id)]
 
 
 def read_manifest(index_dir: Path) -> Manifest | None:
@@ -147,7 +152,7 @@ class Articles(Mapping[str, Article]):
         self.db, self.lock = db, threading.Lock()
         with self.lock:  # titles come before the text in a row: this reads none of the text
             self.titles = dict(db.execute("SELECT id, title FROM articles ORDER BY id").fetchall())
-            have = {row[1] for row in db.execute("PRAGMA table_info(articles)")}
+            have = _article_columns(db)
             dated = "SELECT id, published FROM articles WHERE published != ''"
             self.published = dict(db.execute(dated).fetchall()) if "published" in have else {}
         # a generation written before metadata was stored reads as articles without it
@@ -181,6 +186,11 @@ class Articles(Mapping[str, Article]):
         with self.lock:
             rows = self.db.execute(query, (-1 if limit is None else limit, offset)).fetchall()
         return [ArticleSummary(*r) for r in rows]
+
+
+def _article_columns(db: sqlite3.Connection) -> set[str]:
+    """The columns the articles table has (a generation written before metadata lacks META_COLUMNS)."""
+    return {row[1] for row in db.execute("PRAGMA table_info(articles)")}
 
 
 def prefetch(paths: Iterable[Path], share: float = 0.5) -> int:
@@ -258,17 +268,23 @@ class Snapshot:
             return BM25.build(_chunk_terms(db))
         return load_bm25(index_dir, self.manifest)
 
+    @cached_property
+    def article_dates(self) -> list[str]:
+        """Publication dates (YYYY-MM-DD; "" undated) of the chunks' articles, in `chunks.article_ids` order."""
+        return [self.articles.published.get(a, "")[:10] for a in self.chunks.article_ids]
+
     def published_between(self, since: str = "", until: str = "") -> np.ndarray:
         """Per chunk (id order): whether its article's publication date lies in [since, until] (ISO dates; ""
         leaves that end open). Articles without a date are outside every window."""
-        dates = [self.articles.published.get(a, "")[:10] for a in self.chunks.article_ids]
+        dates = self.article_dates
         inside = np.array([bool(d) and (not since or d >= since) and (not until or d <= until) for d in dates], bool)
         return inside[self.chunks.article_rows] if len(dates) else np.zeros(len(self.chunks), bool)
 
+    @cached_property
     def recency(self) -> np.ndarray:
-        """Per chunk (id order): 0 for the oldest dated article's chunks up to 1 for the newest; 0 undated."""
-        dates = [self.articles.published.get(a, "")[:10] for a in self.chunks.article_ids]
-        days = np.array([date.fromisoformat(d).toordinal() if d else -1 for d in dates], float)
+        """Per chunk (id order): 0 for the oldest dated article's chunks up to 1 for the newest; 0 undated (the
+        same for every question, so computed once per generation)."""
+        days = np.array([date.fromisoformat(d).toordinal() if d else -1 for d in self.article_dates], float)
         dated = days >= 0
         if not dated.any():
             return np.zeros(len(self.chunks), np.float32)
@@ -459,7 +475,7 @@ def writing(index_dir: Path, manifest: Manifest, fresh: bool, ann_threshold: int
                 else:
                     vectors = vector_index.empty(new.dims)
                 db.executescript(SCHEMA)
-                have = {row[1] for row in db.execute("PRAGMA table_info(articles)")}
+                have = _article_columns(db)
                 for column, default in META_COLUMNS.items():  # a copy of an older generation gains the columns
                     if column not in have:
                         db.execute(f"ALTER TABLE articles ADD COLUMN {column} TEXT NOT NULL DEFAULT {default}")

@@ -49,7 +49,7 @@ class Retriever:
         scores, ids = self.snapshot.vectors.search(query_vector.reshape(1, -1), fetch)
         dense = [(int(i), float(s)) for i, s in zip(ids[0], scores[0], strict=True) if i >= 0]
         if allowed is not None:
-            dense = [(i, s) for i, s in dense if allowed[np.searchsorted(chunks.ids, i)]][:n]
+            dense = [(i, s) for i, s in dense if allowed[chunks.row(i)]][:n]
         lexical = [(int(chunks.ids[i]), score) for i, score in self.bm25.top(query, n, allowed)]
         if self.fusion == "rrf":
             fused = _reciprocal_rank(self.rrf_k, dense, lexical)
@@ -57,7 +57,7 @@ class Retriever:
             fused = _normalised(self.dense_weight, dense, lexical)
         if recency is not None and recency[0]:
             weight, newness = recency
-            fused = {cid: f + weight * float(newness[np.searchsorted(chunks.ids, cid)]) for cid, f in fused.items()}
+            fused = {cid: f + weight * float(newness[chunks.row(cid)]) for cid, f in fused.items()}
         out = []
         for cid in sorted(fused, key=lambda cid: (-fused[cid], cid))[:k]:
             chunk = self.snapshot.chunks.by_id(cid)

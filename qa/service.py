@@ -338,7 +338,7 @@ class QAService:
         read, query = self._follow_up(question, history)
         vector = self.embedder.encode([query])[0]
         allowed = loaded.snapshot.published_between(since, until) if since or until else None
-        recency = (s.recency_weight, loaded.snapshot.recency()) if s.recency_weight else None
+        recency = (s.recency_weight, loaded.snapshot.recency) if s.recency_weight else None
         passages = loaded.retriever.search(query, vector, max(k, s.passages), allowed, recency)
         top = passages[: s.passages]
         if s.answerer == "reader":
