@@ -12,13 +12,11 @@ in it. The data is CC BY-SA 4.0, and so is what is trained on it.
 from __future__ import annotations
 
 import argparse
-import gzip
-import json
 import random
 import time
 from pathlib import Path
 
-from benchmarks.squad import WORK, require, train_articles
+from benchmarks.squad import WORK, require, train_articles, write_paragraphs
 from qa import QAService, Settings
 from qa.metrics import normalize
 
@@ -47,9 +45,7 @@ def main() -> None:
             kept += 1
         if n % 2000 == 0:
             print(f"{n}/{len(asked)} questions, {kept} no-answer passages ({time.perf_counter() - started:.0f}s)")
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    with gzip.open(args.out, "wt", encoding="utf-8") as fh:
-        fh.writelines(json.dumps(r) + "\n" for r in by_passage.values())
+    write_paragraphs(args.out, by_passage.values())
     print(f"wrote {args.out}: {kept} no-answer questions over {len(by_passage)} passages, from {len(asked)} questions")
 
 

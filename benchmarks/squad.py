@@ -41,6 +41,13 @@ def train_articles() -> dict[str, list[dict]]:
     return by_title
 
 
+def write_paragraphs(path: Path, paragraphs) -> None:
+    """Training paragraphs (`{"title", "context", "qas"}`, as `qa reader train` reads them) as gzipped JSON lines."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with gzip.open(path, "wt", encoding="utf-8") as fh:
+        fh.writelines(json.dumps(r) + "\n" for r in paragraphs)
+
+
 def v2_parts() -> tuple[Path, Path, Path]:
     """SQuAD 2.0 dev questions split by article into three files. The first half of the questions is for tuning:
     its first articles holding two thirds of that half teach the reader on-topic "no answer" (`benchmarks.tuning`),

@@ -10,12 +10,11 @@ and a question none of whose answers occurs is left out. The data is CC BY-SA 4.
 from __future__ import annotations
 
 import argparse
-import gzip
 import json
 import random
 from pathlib import Path
 
-from benchmarks.squad import V2_DEV, train_articles, v2_parts
+from benchmarks.squad import V2_DEV, train_articles, v2_parts, write_paragraphs
 
 
 def v2_paragraphs(questions: Path) -> list[dict]:
@@ -52,9 +51,7 @@ def main() -> None:
         mixed.append(para)
         questions += len(para["qas"])
     rows = tuned + mixed
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    with gzip.open(args.out, "wt", encoding="utf-8") as fh:
-        fh.writelines(json.dumps(r) + "\n" for r in rows)
+    write_paragraphs(args.out, rows)
     v2 = [q for para in tuned for q in para["qas"]]
     print(
         f"wrote {args.out}: {len(v2)} SQuAD 2.0 tuning questions ({sum(not q['answers'] for q in v2)} unanswerable) "

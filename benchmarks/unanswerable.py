@@ -16,13 +16,11 @@ The data is CC BY-SA 4.0, and so is what is trained on it.
 from __future__ import annotations
 
 import argparse
-import gzip
-import json
 import random
 import re
 from pathlib import Path
 
-from benchmarks.squad import train_articles
+from benchmarks.squad import train_articles, write_paragraphs
 from qa.metrics import normalize
 
 # a run of capitalised words (inner "of", "the", "de" allowed), or a number
@@ -94,9 +92,7 @@ def main() -> None:
             if qas:
                 records.append({"title": title, "context": para["context"], "qas": qas})
                 made += len(qas)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    with gzip.open(args.out, "wt", encoding="utf-8") as fh:
-        fh.writelines(json.dumps(r) + "\n" for r in records)
+    write_paragraphs(args.out, records)
     print(f"wrote {args.out}: {made} unanswerable questions of {tried} tried, over {len(records)} paragraphs")
 
 
