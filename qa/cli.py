@@ -20,6 +20,8 @@ from .payload import NO_ANSWER, result_payload
 from .service import QAService, QuestionError, UnknownArticle
 from .settings import Settings
 
+SNIPPET = 160  # characters of a passage `qa ask` prints
+
 
 def settings_parser() -> argparse.ArgumentParser:
     """Options for every setting; accepted before or after the command."""
@@ -66,7 +68,9 @@ def _parser() -> argparse.ArgumentParser:
     index.add_parser("stats", help="what the index holds", parents=[common])
     ask = sub.add_parser("ask", help="answer a question with citations", parents=[common])
     ask.add_argument("question")
-    ask.add_argument("-k", type=int, default=None, help="passages to show")
+    ask.add_argument(
+        "-k", type=int, default=None, help="passages to search and show (default: 3 shown after no answer)"
+    )
     ask.add_argument("--json", action="store_true", help="print the JSON the API returns")
     ask.add_argument("--since", default="", help="only articles published on or after this date (YYYY-MM-DD)")
     ask.add_argument("--until", default="", help="only articles published on or before this date (YYYY-MM-DD)")
@@ -170,7 +174,7 @@ def _run(service: QAService, args: argparse.Namespace) -> int:
         if args.json:
             print(json.dumps(result_payload(result), indent=2))
         else:
-            print(_format_result(result))
+            print(_format_result(result, service.settings.answerer, shown=args.k))
         return 0
     from .evaluation import evaluate, format_report
 
@@ -210,16 +214,23 @@ def _describe(report) -> str:
     return (", ".join(parts) or "nothing to do") + speed
 
 
-def _format_result(result) -> str:
-    if result.abstained:
-        return NO_ANSWER
-    lines = []
+def _format_result(result, answerer: str, shown: int | None = None) -> str:
+    """Answers with their quotes and citations; after an abstention (or with -k) the passages searched, so that
+    a reader can look for themselves."""
+    lines = [NO_ANSWER] if result.abstained else []
     for i, a in enumerate(result.answers, 1):
         c = a.citation
-        lines.append(f"{i}. {a.text}  (score {a.score:.2f})")
+        score = f"{100 * a.score:.0f}% likely right" if answerer == "reader" else f"score {a.score:.2f}"
+        lines.append(f"{i}. {a.text}  ({score})")
         lines.append(f"   “{a.sentence}”")
         dated = "".join(f", {x}" for x in (f"as of {c.published[:10]}" if c.published else "", c.source) if x)
         lines.append(f"   — {c.title}{dated} [{c.article_id}, chars {c.start}-{c.end}]")
+    if result.passages and (result.abstained or shown):
+        lines.append("Closest passages:" if result.abstained else "Passages searched:")
+        for p in result.passages[: shown or 3]:
+            text = " ".join(p.text.split())
+            snippet = text if len(text) <= SNIPPET else text[:SNIPPET].rsplit(" ", 1)[0] + "…"
+            lines.append(f"   - {p.title} [{p.chunk.article_id}, chars {p.chunk.start}-{p.chunk.end}]: {snippet}")
     return "\n".join(lines)
 
 

@@ -39,7 +39,11 @@ def test_build_add_remove_stats_ask(tmp_path, capsys):
     assert body["answers"][0]["citation"]["article_id"] == "russia-sanctions-syria"
 
     code, out, _ = run(capsys, "ask", "Who painted the Mona Lisa?", *index)
-    assert "No answer found" in out
+    lines = out.splitlines()
+    assert lines[:2] == ["No answer found in the indexed articles.", "Closest passages:"]
+    assert len(lines) == 5 and all(", chars " in line for line in lines[2:])
+    code, out, _ = run(capsys, "ask", "Who is the Italian foreign minister?", "-k", "2", *index)
+    assert "% likely right)" in out.splitlines()[0] and out.count("\n   - ") == 2
 
     code, out, _ = run(capsys, "index", "remove", "extra", *index)
     assert code == 0 and out.startswith("1 removed")
