@@ -16,7 +16,7 @@ from .cluster import ClusterError
 from .embedding import ModelError
 from .index import IndexStateError
 from .inference import ReaderError
-from .payload import NO_ANSWER, result_payload
+from .payload import NO_ANSWER, dateline, result_payload, score_label
 from .service import QAService, QuestionError, UnknownArticle
 from .settings import Settings
 
@@ -220,11 +220,9 @@ def _format_result(result, answerer: str, shown: int | None = None) -> str:
     lines = [NO_ANSWER] if result.abstained else []
     for i, a in enumerate(result.answers, 1):
         c = a.citation
-        score = f"{100 * a.score:.0f}% likely right" if answerer == "reader" else f"score {a.score:.2f}"
-        lines.append(f"{i}. {a.text}  ({score})")
+        lines.append(f"{i}. {a.text}  ({score_label(a.score, answerer)})")
         lines.append(f"   “{a.sentence}”")
-        dated = "".join(f", {x}" for x in (f"as of {c.published[:10]}" if c.published else "", c.source) if x)
-        lines.append(f"   — {c.title}{dated} [{c.article_id}, chars {c.start}-{c.end}]")
+        lines.append(f"   — {', '.join([c.title, *dateline(c)])} [{c.article_id}, chars {c.start}-{c.end}]")
     if result.passages and (result.abstained or shown):
         lines.append("Closest passages:" if result.abstained else "Passages searched:")
         for p in result.passages[: shown or 3]:

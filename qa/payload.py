@@ -1,4 +1,5 @@
-"""The JSON shape of an answer (shared by the API and `qa ask --json`)."""
+"""How an answer is shown: its JSON shape (the API and `qa ask --json`) and the labels the chat page and `qa ask`
+print."""
 
 from __future__ import annotations
 
@@ -47,3 +48,13 @@ def to_response(result: Result) -> AskResponse:
 
 def result_payload(result: Result) -> dict:
     return asdict(to_response(result))
+
+
+def score_label(score: float, answerer: str) -> str:
+    """The reader's calibrated probability as "76% likely right"; the rules' match score as "score 0.76"."""
+    return f"{100 * score:.0f}% likely right" if answerer == "reader" else f"score {score:.2f}"
+
+
+def dateline(citation) -> list[str]:
+    """What a citation says of its article beyond the title, where known: "as of <date>" and the outlet."""
+    return [x for x in (f"as of {citation.published[:10]}" if citation.published else "", citation.source) if x]

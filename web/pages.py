@@ -11,7 +11,7 @@ from litestar.params import FromPath, FromQuery
 from litestar.response import Template
 
 from qa import QAService, QuestionError
-from qa.payload import to_response
+from qa.payload import dateline, score_label, to_response
 
 LISTED = 200  # articles named in the chat's side list; GET /api/articles pages through the rest
 
@@ -39,6 +39,8 @@ class PageController(Controller):
             "result": None,
             "error": None,
             "highlight": highlight,
+            "score_label": score_label,
+            "dateline": dateline,
             "max_chars": qa.settings.max_question_chars,
             "answerer": qa.settings.answerer,
             "articles": dict(islice(titles.items(), LISTED)),
