@@ -1,16 +1,25 @@
-"""Synthetic unanswerable questions for reader training: SQuAD v1.1 train questions whose named entity or number,
-found in their own paragraph, is swapped for one the paragraph lacks ("When did Chopin leave Warsaw?" becomes
-"When did Liszt leave Warsaw?" over the same paragraph). SQuAD 2.0's "entity swap" questions are made this way
-by hand; these teach the reader that an on-topic passage is not an answer when the question names something it
-does not hold. Written in the paragraph format `qa reader train` reads.
+"""Synthetic unanswerable questions for reader training, made from SQuAD v1.1 train questions over their own
+paragraph the way SQuAD 2.0's annotators made three of their kinds by hand:
 
-    .venv/bin/python -m benchmarks.unanswerable --out FILE.jsonl.gz [--share 0.25]
+- swap: a name or number the paragraph holds is swapped for one it lacks ("When did Chopin leave Warsaw?" becomes
+  "When did Liszt leave Warsaw?");
+- antonym: a word the paragraph holds is replaced by its opposite, which it lacks ("What is the largest city"
+  becomes "What is the smallest city");
+- negation: "not" after the auxiliary before a participle ("Who was elected" becomes "Who was not elected"), or
+  "never" before a past-tense verb after the question word ("Who founded" becomes "Who never founded"), where
+  neither the question nor the answer's sentence already negates.
 
-Measured once (stage 7's sibling run, see models/reader/README.md): 13,739 of these added to stage 7's data
-lifted SQuAD 2.0 overall F1 from 0.560 to 0.585 but cost open v1.1 F1 (0.673 to 0.631) and one more seed
-abstention, so the shipped reader does not use them. A smaller share (1,200 of 25,252 questions, a short CPU stage
-at 192 tokens) did the same on a smaller scale: SQuAD 2.0 overall 0.568, open v1.1 0.671, seed 4 right instead of
-6 (models/reader/README.md).
+They teach the reader that an on-topic passage is not an answer when the question asks for something it does not
+say. Written in the paragraph format `qa reader train` reads, one question per record.
+
+    .venv/bin/python -m benchmarks.unanswerable --out FILE.jsonl.gz [--kinds antonym,negation] [--count 600]
+
+Measured with short CPU stages from stage 7 at 192 tokens (models/reader/README.md), each adding questions to the
+same 24,052 SQuAD questions: 1,200 swaps gave SQuAD 2.0 overall F1 0.568 (stage 7: 0.560), open v1.1 F1 0.671
+(0.673) and 4 seed questions right (6); 600 antonyms plus 600 negations gave 0.582, 0.672 and 6 (a different six);
+1,200 of each (`--kinds antonym,negation --count 1200 --seed 1`) gave 0.572, 0.682 and the same 6, and is the
+shipped reader's stage 11. At GPU scale (13,739 swaps added to stage 7's data) swaps gave 0.585 but cost open
+v1.1 F1 (0.631).
 
 The data is CC BY-SA 4.0, and so is what is trained on it.
 """
@@ -28,6 +37,33 @@ from qa.metrics import normalize
 # a run of capitalised words (inner "of", "the", "de" allowed), or a number
 NAME = re.compile(r"\b[A-Z][\w'’.&-]*(?:\s+(?:(?:of|the|de|von|van|and)\s+)?[A-Z][\w'’.&-]*)*")
 NUMBER = re.compile(r"\b\d[\d,.]*\d\b|\b\d\b")
+WORD = re.compile(r"[A-Za-z]+")
+# opposites; "first" is so common in questions that only a quarter of its chances are taken
+_PAIRS = """largest smallest, biggest smallest, most least, first last, before after, earliest latest,
+highest lowest, longest shortest, oldest newest, increase decrease, increased decreased, north south, east west,
+northern southern, eastern western, more fewer, won lost, win lose, began ended, started ended, success failure,
+successful unsuccessful, better worse, best worst, major minor, maximum minimum, upper lower, inside outside,
+positive negative, public private, strong weak, stronger weaker, strongest weakest, above below, rise fall,
+rose fell, allowed banned, accepted rejected, supported opposed, support oppose, early late, earlier later,
+modern ancient, rich poor, richest poorest, male female, men women, internal external, opened closed,
+legal illegal, common rare, larger smaller, bigger smaller, higher lower, longer shorter, older younger,
+greatest least, entered left, import export, imports exports, wealthy poor, popular unpopular, hot cold,
+warm cold, wet dry, heavy light, fast slow, faster slower, fastest slowest, top bottom, inner outer,
+cheapest most expensive, high low, large small, big small, long short, old young, increasing decreasing,
+gained lost, created destroyed, built destroyed, born died, birth death, victory defeat, winning losing,
+primary secondary, official unofficial"""
+OPPOSITE: dict[str, str] = {}
+for _a, _b in (pair.split(maxsplit=1) for pair in _PAIRS.replace("\n", " ").split(", ")):
+    OPPOSITE.setdefault(_a, _b)
+    if " " not in _b:
+        OPPOSITE.setdefault(_b, _a)
+FIRST_KEPT = 0.25
+AUXILIARIES = {"is", "was", "are", "were", "has", "have", "had", "can", "could", "would", "will", "should", "did"}
+AUXILIARIES |= {"does", "do"}
+PARTICIPLES = {"known", "taken", "given", "built", "made", "held", "found", "called", "named", "seen", "written"}
+PARTICIPLES |= {"born", "chosen", "done", "sold", "paid", "won", "lost", "kept", "brought", "taught", "told"}
+QUESTION_WORDS = {"who", "what", "which", "where", "when", "how", "why"}
+NEGATION = re.compile(r"\b(?:not|never|no|nor|neither|without)\b|n't", re.IGNORECASE)
 OPENERS = {"The", "A", "An", "In", "On", "At", "Of", "To", "By", "For"}  # capitalised after a colon or a quote
 
 
@@ -66,12 +102,56 @@ def swapped(question: str, context: str, pool: dict[str, list[str]], rng: random
     return None
 
 
+def antonym(question: str, context: str, rng: random.Random) -> str | None:
+    """The question with one lower-case word its context holds replaced by the opposite, which the context lacks."""
+    held = {w.lower() for w in WORD.findall(context)}
+    options = [
+        m
+        for m in WORD.finditer(question)
+        if (word := m.group().lower()) in OPPOSITE
+        and word in held
+        and not set(OPPOSITE[word].split()) <= held
+        and "-" not in question[max(m.start() - 1, 0) : m.start()] + question[m.end() : m.end() + 1]
+        and (m.start() == 0 or m.group().islower())  # "West's mother" is a name
+        and (word != "first" or rng.random() < FIRST_KEPT)
+    ]
+    if not options:
+        return None
+    m = rng.choice(options)
+    new = OPPOSITE[m.group().lower()]
+    return question[: m.start()] + (new.capitalize() if m.group()[0].isupper() else new) + question[m.end() :]
+
+
+def negated(question: str, context: str, answer_start: int) -> str | None:
+    """The question negated ("Who was not elected ...", "Who never founded ..."), unless it or the sentence of
+    its answer in the context already negates."""
+    start = max(context.rfind(". ", 0, answer_start), 0)
+    end = context.find(". ", answer_start)
+    if NEGATION.search(question) or NEGATION.search(context[start : end if end > 0 else len(context)]):
+        return None
+    words = list(WORD.finditer(question))
+    if len(words) < 3 or words[0].group().lower() not in QUESTION_WORDS:
+        return None
+    for aux, verb in zip(words[1:3], words[2:4], strict=False):  # "Who was elected", "What island is included"
+        if aux.group().lower() in AUXILIARIES and verb.group().islower():
+            if verb.group().endswith("ed") or verb.group() in PARTICIPLES:
+                return question[: aux.end()] + " not" + question[aux.end() :]
+    verb = words[1].group()  # "Who founded ..."
+    if verb.islower() and verb.endswith("ed") and len(verb) > 4:
+        return question[: words[1].start()] + "never " + question[words[1].start() :]
+    return None
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--out", type=Path, required=True)
-    p.add_argument("--share", type=float, default=0.25, help="share of the train questions swapped")
+    p.add_argument("--kinds", default="swap", help="comma-separated: swap, antonym, negation")
+    p.add_argument("--count", type=int, default=0, help="questions of each kind, sampled (0: every one made)")
     p.add_argument("--seed", type=int, default=0)
     args = p.parse_args()
+    kinds = args.kinds.split(",")
+    if unknown := set(kinds) - {"swap", "antonym", "negation"}:
+        p.error(f"unknown kinds: {', '.join(sorted(unknown))}")
     rng = random.Random(args.seed)
     articles = train_articles()
     pool: dict[str, list[str]] = {}
@@ -80,22 +160,25 @@ def main() -> None:
             for qa in para["qas"]:
                 for start, end, kind in mentions(qa["question"]):
                     pool.setdefault(kind, []).append(qa["question"][start:end])
-    records, made, tried = [], 0, 0
+    made: dict[str, list[dict]] = {kind: [] for kind in kinds}
     for title, paras in articles.items():
         for para in paras:
-            qas = []
             for qa in para["qas"]:
-                if rng.random() >= args.share:
-                    continue
-                tried += 1
-                question = swapped(qa["question"], para["context"], pool, rng)
-                if question:
-                    qas.append({"id": qa["id"] + "/swap", "question": question, "answers": []})
-            if qas:
-                records.append({"title": title, "context": para["context"], "qas": qas})
-                made += len(qas)
+                question, context = qa["question"], para["context"]
+                for kind in kinds:
+                    if kind == "swap":
+                        changed = swapped(question, context, pool, rng)
+                    elif kind == "antonym":
+                        changed = antonym(question, context, rng)
+                    else:
+                        changed = negated(question, context, qa["answers"][0]["answer_start"])
+                    if changed:
+                        record = {"id": f"{qa['id']}/{kind}", "question": changed, "answers": []}
+                        made[kind].append({"title": title, "context": context, "qas": [record]})
+    print("made " + ", ".join(f"{len(v)} {k}" for k, v in made.items()))
+    records = [r for v in made.values() for r in (rng.sample(v, min(args.count, len(v))) if args.count else v)]
     write_paragraphs(args.out, records)
-    print(f"wrote {args.out}: {made} unanswerable questions of {tried} tried, over {len(records)} paragraphs")
+    print(f"wrote {args.out}: {len(records)} unanswerable questions")
 
 
 if __name__ == "__main__":

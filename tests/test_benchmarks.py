@@ -142,3 +142,24 @@ def test_swapped_entity_questions_name_what_their_paragraph_lacks():
         new = [changed[a:b] for a, b, _ in mentions(changed) if changed[a:b] not in ("Chopin", "Warsaw")]
         assert len(new) == 1 and f" {normalize(new[0])} " not in f" {normalize(context)} "
     assert swapped("How many people live there?", context, pool, random.Random(0)) is None  # nothing to swap
+
+
+def test_antonym_and_negated_questions_ask_what_their_paragraph_does_not_say():
+    import random
+
+    from benchmarks.unanswerable import antonym, negated
+
+    context = "Lagos is the largest city in Nigeria. It was founded by fishermen, who built its first port."
+    for seed in range(10):
+        assert antonym("What is the largest city in Nigeria?", context, random.Random(seed)) == (
+            "What is the smallest city in Nigeria?"
+        )
+    assert antonym("What is the smallest city in Nigeria?", context, random.Random(0)) is None  # not held
+    assert antonym("Who is West's mother?", "West and his mother moved east.", random.Random(0)) is None  # a name
+    assert antonym("What is a first-person view?", "A first-person view, seen last.", random.Random(0)) is None
+    start = context.index("fishermen")
+    assert negated("Who was Lagos founded by?", context, start) is None  # "Lagos" is no participle
+    assert negated("What was founded by fishermen?", context, 0) == "What was not founded by fishermen?"
+    assert negated("Who founded Lagos?", context, start) == "Who never founded Lagos?"
+    assert negated("Who did not found Lagos?", context, start) is None  # already negated
+    assert negated("Who founded Lagos?", "Lagos was not founded by fishermen.", 0) is None  # its sentence negates
