@@ -58,7 +58,7 @@ class Settings:
     reader_stride: int = setting(64, "tokens shared by consecutive windows of a long passage")
     max_answer_tokens: int = setting(30, "longest answer span, in tokens")
     min_probability: float = setting(
-        0.40, "abstain when the best answer's calibrated probability is below this (tuned: benchmarks/calibrate.py)"
+        0.38, "abstain when the best answer's calibrated probability is below this (tuned: benchmarks/calibrate.py)"
     )
     answerable_prior: float = setting(
         0.8, "share of questions the articles can answer, for the answer probability (0: the calibration data's, ~0.5)"
