@@ -17,8 +17,10 @@ say. Written in the paragraph format `qa reader train` reads, one question per r
 Measured with short CPU stages from stage 7 at 192 tokens (models/reader/README.md), each adding questions to the
 same 24,052 SQuAD questions: 1,200 swaps gave SQuAD 2.0 overall F1 0.568 (stage 7: 0.560), open v1.1 F1 0.671
 (0.673) and 4 seed questions right (6); 600 antonyms plus 600 negations gave 0.582, 0.672 and 6 (a different six);
-1,200 of each (`--kinds antonym,negation --count 1200 --seed 1`) gave 0.572, 0.682 and the same 6, and is the
-shipped reader's stage 11. At GPU scale (13,739 swaps added to stage 7's data) swaps gave 0.585 but cost open
+1,200 of each (`--kinds antonym,negation --count 1200 --seed 1`) gave 0.572, 0.682 and the same 6: stage 11. That
+data was made before words and sentences were read with `qa.tokens` and `qa.chunking.split_sentences`; now the
+generator finds 11,230 antonym and 5,309 negation questions (then 11,202 and 5,292), so the same command draws a
+slightly different sample. At GPU scale (13,739 swaps added to stage 7's data) swaps gave 0.585 but cost open
 v1.1 F1 (0.631).
 
 The data is CC BY-SA 4.0, and so is what is trained on it.
@@ -32,12 +34,13 @@ import re
 from pathlib import Path
 
 from benchmarks.squad import train_articles, write_paragraphs
+from qa.chunking import split_sentences
 from qa.metrics import normalize
+from qa.tokens import tokens
 
 # a run of capitalised words (inner "of", "the", "de" allowed), or a number
 NAME = re.compile(r"\b[A-Z][\w'’.&-]*(?:\s+(?:(?:of|the|de|von|van|and)\s+)?[A-Z][\w'’.&-]*)*")
 NUMBER = re.compile(r"\b\d[\d,.]*\d\b|\b\d\b")
-WORD = re.compile(r"[A-Za-z]+")
 # opposites; "first" is so common in questions that only a quarter of its chances are taken
 _PAIRS = """largest smallest, biggest smallest, most least, first last, before after, earliest latest,
 highest lowest, longest shortest, oldest newest, increase decrease, increased decreased, north south, east west,
@@ -104,41 +107,40 @@ def swapped(question: str, context: str, pool: dict[str, list[str]], rng: random
 
 def antonym(question: str, context: str, rng: random.Random) -> str | None:
     """The question with one lower-case word its context holds replaced by the opposite, which the context lacks."""
-    held = {w.lower() for w in WORD.findall(context)}
+    held = {t.text.lower() for t in tokens(context)}
     options = [
-        m
-        for m in WORD.finditer(question)
-        if (word := m.group().lower()) in OPPOSITE
+        t
+        for t in tokens(question)
+        if (word := t.text.lower()) in OPPOSITE
         and word in held
         and not set(OPPOSITE[word].split()) <= held
-        and "-" not in question[max(m.start() - 1, 0) : m.start()] + question[m.end() : m.end() + 1]
-        and (m.start() == 0 or m.group().islower())  # "West's mother" is a name
+        and "-" not in question[max(t.start - 1, 0) : t.start] + question[t.end : t.end + 1]
+        and (t.start == 0 or t.text.islower())  # "West's mother" is a name
         and (word != "first" or rng.random() < FIRST_KEPT)
     ]
     if not options:
         return None
-    m = rng.choice(options)
-    new = OPPOSITE[m.group().lower()]
-    return question[: m.start()] + (new.capitalize() if m.group()[0].isupper() else new) + question[m.end() :]
+    t = rng.choice(options)
+    new = OPPOSITE[t.text.lower()]
+    return question[: t.start] + (new.capitalize() if t.text[0].isupper() else new) + question[t.end :]
 
 
 def negated(question: str, context: str, answer_start: int) -> str | None:
     """The question negated ("Who was not elected ...", "Who never founded ..."), unless it or the sentence of
     its answer in the context already negates."""
-    start = max(context.rfind(". ", 0, answer_start), 0)
-    end = context.find(". ", answer_start)
-    if NEGATION.search(question) or NEGATION.search(context[start : end if end > 0 else len(context)]):
+    sentence = next((s for s in split_sentences(context) if s.end > answer_start), None)
+    if NEGATION.search(question) or (sentence and NEGATION.search(context[sentence.start : sentence.end])):
         return None
-    words = list(WORD.finditer(question))
-    if len(words) < 3 or words[0].group().lower() not in QUESTION_WORDS:
+    words = tokens(question)
+    if len(words) < 3 or words[0].text.lower() not in QUESTION_WORDS:
         return None
     for aux, verb in zip(words[1:3], words[2:4], strict=False):  # "Who was elected", "What island is included"
-        if aux.group().lower() in AUXILIARIES and verb.group().islower():
-            if verb.group().endswith("ed") or verb.group() in PARTICIPLES:
-                return question[: aux.end()] + " not" + question[aux.end() :]
-    verb = words[1].group()  # "Who founded ..."
-    if verb.islower() and verb.endswith("ed") and len(verb) > 4:
-        return question[: words[1].start()] + "never " + question[words[1].start() :]
+        if aux.text.lower() in AUXILIARIES and verb.text.islower():
+            if verb.text.endswith("ed") or verb.text in PARTICIPLES:
+                return question[: aux.end] + " not" + question[aux.end :]
+    verb = words[1]  # "Who founded ..."
+    if verb.text.islower() and verb.text.endswith("ed") and len(verb.text) > 4:
+        return question[: verb.start] + "never " + question[verb.start :]
     return None
 
 
