@@ -113,8 +113,10 @@ def _reader_parsers(sub, common: argparse.ArgumentParser) -> None:
         else:
             kind = {"int": int, "float": float}.get(str(f.type), str)
             train.add_argument(flag, type=kind, default=f.default, help=f"{help} (default: {f.default})")
-    export = actions.add_parser("export", help="write a checkpoint's weights (fp16) for shipping", parents=[common])
-    export.add_argument("checkpoint", type=Path)
+    export = actions.add_parser(
+        "export", help="write a checkpoint's weights (fp16) for shipping, or the average of several", parents=[common]
+    )
+    export.add_argument("checkpoint", type=Path, nargs="+", help="a checkpoint, or several runs from one base")
     export.add_argument("--out", type=Path, required=True)
     export.add_argument("--dtype", default="float16", choices=["float16", "bfloat16", "float32"])
     ev = actions.add_parser("eval", help="EM / F1 of the reader given each question's gold paragraph", parents=[common])

@@ -7,7 +7,7 @@ import math
 import random
 import shutil
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -211,16 +211,30 @@ def _save(model, tokenizer, optimizer, schedule, state: dict, cfg: TrainConfig, 
     shutil.rmtree(old, ignore_errors=True)
 
 
-def export(checkpoint: Path, out: Path, dtype: str = "float16") -> Path:
-    """Copy a checkpoint's model and tokenizer (no optimizer state) to `out`, weights in `dtype`."""
+def export(checkpoint: Path | Sequence[Path], out: Path, dtype: str = "float16") -> Path:
+    """Copy a checkpoint's model and tokenizer (no optimizer state) to `out`, weights in `dtype`. Given several
+    checkpoints of one architecture (runs from a common base), their weights are averaged, a uniform model soup,
+    and the first one's tokenizer is kept."""
     import torch
 
-    model, tokenizer = load_torch(checkpoint)
+    checkpoints = [Path(checkpoint)] if isinstance(checkpoint, str | Path) else [Path(c) for c in checkpoint]
+    model, tokenizer = load_torch(checkpoints[0])
+    if len(checkpoints) > 1:
+        total = {k: v.detach().double() for k, v in model.state_dict().items()}
+        for other in checkpoints[1:]:
+            weights = load_torch(other)[0].state_dict()
+            if {k: v.shape for k, v in weights.items()} != {k: v.shape for k, v in total.items()}:
+                raise ValueError(f"{other}: not the architecture of {checkpoints[0]}, so it cannot be averaged")
+            for k, v in weights.items():
+                total[k] += v.double()
+        model.load_state_dict({k: v / len(checkpoints) for k, v in total.items()})
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     model.to(getattr(torch, dtype)).save_pretrained(out)
     tokenizer.save_pretrained(out)
-    state = Path(checkpoint) / STATE
-    if state.exists():
-        (out / "training.json").write_text(state.read_text())
+    states = [json.loads((c / STATE).read_text()) if (c / STATE).exists() else {} for c in checkpoints]
+    if len(checkpoints) > 1:
+        (out / "training.json").write_text(json.dumps({"averaged": states}, indent=1))
+    elif states[0]:
+        (out / "training.json").write_text((checkpoints[0] / STATE).read_text())
     return out
