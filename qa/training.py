@@ -233,8 +233,7 @@ def export(checkpoint: Path | Sequence[Path], out: Path, dtype: str = "float16")
     model.to(getattr(torch, dtype)).save_pretrained(out)
     tokenizer.save_pretrained(out)
     states = [json.loads((c / STATE).read_text()) if (c / STATE).exists() else {} for c in checkpoints]
-    if len(checkpoints) > 1:
-        (out / "training.json").write_text(json.dumps({"averaged": states}, indent=1))
-    elif states[0]:
-        (out / "training.json").write_text((checkpoints[0] / STATE).read_text())
+    if len(checkpoints) > 1 or states[0]:
+        body = {"averaged": states} if len(checkpoints) > 1 else states[0]
+        (out / "training.json").write_text(json.dumps(body, indent=1))
     return out
