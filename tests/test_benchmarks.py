@@ -156,6 +156,7 @@ def test_antonym_and_negated_questions_ask_what_their_paragraph_does_not_say():
         )
     assert antonym("What is the smallest city in Nigeria?", context, random.Random(0)) is None  # not held
     assert antonym("Who is West's mother?", "West and his mother moved east.", random.Random(0)) is None  # a name
+    assert antonym("Where did West live?", "West lived in the west.", random.Random(0)) is None  # a capitalised name
     assert antonym("What is a first-person view?", "A first-person view, seen last.", random.Random(0)) is None
     start = context.index("fishermen")
     assert negated("Who was Lagos founded by?", context, start) is None  # "Lagos" is no participle
