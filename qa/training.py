@@ -11,6 +11,8 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+import numpy as np
+
 from .evaluation import reader_scores
 from .inference import TorchRunner, load_torch
 from .reader import SpanReader
@@ -51,6 +53,9 @@ class TrainConfig:
     bf16: bool = setting(True, "bfloat16 autocast (about 2x faster on CPUs with AVX512-BF16 or AMX, and on GPUs)")
     device: str = setting("auto", "where to train: auto (a CUDA GPU when there is one, else the CPU), cpu, cuda")
     threads: int = setting(0, "torch threads (0: torch's default)")
+    data_workers: int = setting(
+        0, "processes that tokenise training windows ahead of the model (0: in line; a GPU wants several)"
+    )
     seed: int = setting(0, "shuffling and sampling seed")
     dev_every: int = setting(300, "steps between dev evaluations")
     dev_sample: int = setting(300, "dev questions per evaluation")
@@ -63,38 +68,61 @@ class TrainConfig:
             raise ValueError(f"schedule must be one of {', '.join(SCHEDULES)}, not {self.schedule!r}")
         if not 0 <= self.stride < self.max_length // 2:
             raise ValueError(f"stride ({self.stride}) must be less than half of max_length ({self.max_length})")
+        if self.data_workers < 0:
+            raise ValueError(f"data_workers ({self.data_workers}) must be 0 or more")
+
+
+class Blocks:
+    """The training windows of one pass, 16 batches per item: cut, tokenised, sorted by length (to cut padding)
+    and padded. Each block's content depends only on the seed, the pass and its number, so blocks prepared in
+    worker processes are the ones prepared in line."""
+
+    def __init__(self, tokenizer, examples: list[Example], cfg: TrainConfig, epoch: int):
+        self.tokenizer, self.examples, self.cfg, self.epoch = tokenizer, examples, cfg, epoch
+        self.order = list(range(len(examples)))
+        random.Random(cfg.seed * 1000 + epoch).shuffle(self.order)
+        self.size = cfg.batch_size * 16
+
+    def __len__(self) -> int:
+        return math.ceil(len(self.order) / self.size)
+
+    def __getitem__(self, block: int) -> list[dict[str, np.ndarray]]:
+        cfg = self.cfg
+        rng = random.Random(f"{cfg.seed}/{self.epoch}/{block}")
+        chosen = [self.examples[i] for i in self.order[block * self.size : (block + 1) * self.size]]
+        windows = labelled_windows(self.tokenizer, chosen, cfg.max_length, cfg.stride, rng)
+        windows.sort(key=lambda w: len(w[0]))
+        groups = [windows[i : i + cfg.batch_size] for i in range(0, len(windows), cfg.batch_size)]
+        rng.shuffle(groups)
+        return [_padded(group) for group in groups]
+
+
+def _padded(group: list) -> dict[str, np.ndarray]:
+    ids = np.zeros((len(group), max(len(w[0]) for w in group)), dtype=np.int64)
+    types = np.zeros_like(ids)
+    for r, (tok, typ, _, _) in enumerate(group):
+        ids[r, : len(tok)], types[r, : len(typ)] = tok, typ
+    return {
+        "input_ids": ids,
+        "token_type_ids": types,
+        "attention_mask": (ids != 0).astype(np.int64),
+        "start_positions": np.array([w[2] for w in group], dtype=np.int64),
+        "end_positions": np.array([w[3] for w in group], dtype=np.int64),
+    }
 
 
 def batches(tokenizer, examples: list[Example], cfg: TrainConfig, epoch: int, first_block: int) -> Iterator:
-    """(block, tensors) per training step; blocks of 16 batches are sorted by length to cut padding."""
-    import torch
+    """(block, tensors) per training step from `first_block` on; with `cfg.data_workers`, blocks are prepared ahead in
+    that many processes (a GPU outruns one CPU core's tokenising)."""
+    from torch.utils.data import DataLoader
 
-    order = list(range(len(examples)))
-    random.Random(cfg.seed * 1000 + epoch).shuffle(order)
-    block_size = cfg.batch_size * 16
-    for block in range(first_block, math.ceil(len(order) / block_size)):
-        rng = random.Random(f"{cfg.seed}/{epoch}/{block}")
-        chosen = [examples[i] for i in order[block * block_size : (block + 1) * block_size]]
-        windows = sorted(labelled_windows(tokenizer, chosen, cfg.max_length, cfg.stride, rng), key=lambda w: len(w[0]))
-        groups = [windows[i : i + cfg.batch_size] for i in range(0, len(windows), cfg.batch_size)]
-        rng.shuffle(groups)
-        for group in groups:
-            width = max(len(w[0]) for w in group)
-            ids = torch.zeros((len(group), width), dtype=torch.long)
-            types = torch.zeros_like(ids)
-            for r, (tok, typ, _, _) in enumerate(group):
-                ids[r, : len(tok)] = torch.tensor(tok)
-                types[r, : len(typ)] = torch.tensor(typ)
-            yield (
-                block,
-                {
-                    "input_ids": ids,
-                    "token_type_ids": types,
-                    "attention_mask": (ids != 0).long(),
-                    "start_positions": torch.tensor([w[2] for w in group]),
-                    "end_positions": torch.tensor([w[3] for w in group]),
-                },
-            )
+    blocks = Blocks(tokenizer, examples, cfg, epoch)
+    numbers = range(first_block, len(blocks))
+    ahead = {"num_workers": cfg.data_workers, "prefetch_factor": 2} if cfg.data_workers else {}
+    loader = DataLoader(blocks, batch_size=None, sampler=numbers, **ahead)  # batch_size=None: blocks as they are
+    for block, prepared in zip(numbers, loader, strict=True):
+        for batch in prepared:
+            yield block, batch
 
 
 def train(cfg: TrainConfig, log: Callable[[str], None] = print) -> dict:

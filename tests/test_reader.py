@@ -17,7 +17,7 @@ from qa.embedding import resolve_model
 from qa.inference import OnnxRunner, ReaderError, TorchRunner, export_int8, load_torch, open_runner
 from qa.reader import SpanReader, Window, best_spans, tokenizer_windows
 from qa.squad import Example, labelled_windows, read_dev, read_train, with_negatives, without_answers
-from qa.training import STATE, TrainConfig, export, train
+from qa.training import STATE, TrainConfig, batches, export, train
 
 DATA = Path(__file__).parent / "data" / "tiny_squad.jsonl"
 
@@ -71,6 +71,24 @@ def test_training_data_and_labels(tiny_model):
     ):
         decoded = tokenizer.decode(ids[start : end + 1])
         assert decoded.replace(" ", "") == example.answers[0].lower().replace(" ", "")
+
+
+def test_worker_processes_prepare_the_batches_prepared_in_line(tiny_model):
+    _, tokenizer = load_torch(tiny_model)
+    examples = with_negatives(read_train(DATA) * 3, 0.5, random.Random(0))
+    cfg = TrainConfig(data="d", out="o", batch_size=2, max_length=64, stride=16, seed=5)
+
+    def prepared(workers: int) -> list:
+        config = TrainConfig(**{**cfg.__dict__, "data_workers": workers})
+        return [(b, {k: v.tolist() for k, v in t.items()}) for b, t in batches(tokenizer, examples, config, 1, 0)]
+
+    in_line = prepared(0)
+    assert len({b for b, _ in in_line}) == 2 and sum(len(t["input_ids"]) for _, t in in_line) == len(examples)
+    assert prepared(2) == in_line
+    later = [(b, {k: v.tolist() for k, v in t.items()}) for b, t in batches(tokenizer, examples, cfg, 1, 1)]
+    assert later == [x for x in in_line if x[0] == 1]  # a resume starts at its block
+    with pytest.raises(ValueError, match="data_workers"):
+        TrainConfig(data="d", out="o", data_workers=-1)
 
 
 def test_on_topic_negatives_cut_the_answer_sentence():
