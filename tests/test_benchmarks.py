@@ -164,3 +164,34 @@ def test_antonym_and_negated_questions_ask_what_their_paragraph_does_not_say():
     assert negated("Who founded Lagos?", context, start) == "Who never founded Lagos?"
     assert negated("Who did not found Lagos?", context, start) is None  # already negated
     assert negated("Who founded Lagos?", "Lagos was not founded by fishermen.", 0) is None  # its sentence negates
+
+
+def test_training_files_merge_into_one_record_per_paragraph(tmp_path):
+    """benchmarks.trainset keeps every question (a file named twice counts twice) and each paragraph's text once."""
+    import gzip
+
+    from benchmarks.trainset import merged
+    from qa.squad import read_train
+
+    def para(context: str, *questions: str) -> dict:
+        return {"title": "T", "context": context, "qas": [{"question": q, "answers": []} for q in questions]}
+
+    squad, extra = tmp_path / "squad.jsonl.gz", tmp_path / "extra.jsonl"
+    with gzip.open(squad, "wt") as fh:
+        fh.write(json.dumps(para("Rain fell.", "What fell?")) + "\n" + json.dumps(para("Snow fell.", "Why?")) + "\n")
+    extra.write_text(json.dumps(para("Rain fell.", "What never fell?")) + "\n\n")
+    paragraphs = merged([squad, extra, extra])
+    assert [(p["context"], [q["question"] for q in p["qas"]]) for p in paragraphs] == [
+        ("Rain fell.", ["What fell?", "What never fell?", "What never fell?"]),
+        ("Snow fell.", ["Why?"]),
+    ]
+    out = tmp_path / "data.jsonl.gz"
+    run = subprocess.run(
+        [sys.executable, "-m", "benchmarks.trainset", "--out", str(out), str(squad), str(extra)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert run.returncode == 0 and "3 questions over 2 paragraphs" in run.stdout, run.stderr[-2000:]
+    assert sorted(e.question for e in read_train(out)) == ["What fell?", "What never fell?", "Why?"]

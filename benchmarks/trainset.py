@@ -1,0 +1,48 @@
+"""One training file for `qa reader train` from several paragraph files (gzipped or not), one record per
+paragraph: questions asked of the same paragraph (SQuAD's own and the synthetic unanswerable ones made from it)
+share its text once, so the file that travels to a GPU lease is small. A file named twice counts twice.
+
+    .venv/bin/python -m benchmarks.trainset --out .gpu/data.jsonl.gz FILE [FILE ...]
+
+The SQuAD-derived data is CC BY-SA 4.0, and so is what is trained on it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+from collections.abc import Iterable
+from pathlib import Path
+
+from benchmarks.squad import write_paragraphs
+
+
+def merged(paths: Iterable[Path]) -> list[dict]:
+    """The paragraphs of all files in first-seen order, each (title, context) once with all its questions."""
+    by_text: dict[tuple[str, str], dict] = {}
+    for path in paths:
+        opener = gzip.open if str(path).endswith(".gz") else open
+        with opener(path, "rt", encoding="utf-8") as fh:
+            for line in filter(str.strip, fh):
+                para = json.loads(line)
+                key = (para.get("title", ""), para["context"])
+                record = by_text.setdefault(key, {"title": key[0], "context": key[1], "qas": []})
+                record["qas"] += para["qas"]
+    return list(by_text.values())
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--out", type=Path, required=True)
+    p.add_argument("files", type=Path, nargs="+")
+    args = p.parse_args()
+    paragraphs = merged(args.files)
+    write_paragraphs(args.out, paragraphs)
+    questions = sum(len(r["qas"]) for r in paragraphs)
+    size = args.out.stat().st_size / 1e6
+    print(f"wrote {args.out}: {questions} questions over {len(paragraphs)} paragraphs, {size:.1f} MB")
+
+
+if __name__ == "__main__":
+    main()
