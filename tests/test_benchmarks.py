@@ -195,3 +195,35 @@ def test_training_files_merge_into_one_record_per_paragraph(tmp_path):
     )
     assert run.returncode == 0 and "3 questions over 2 paragraphs" in run.stdout, run.stderr[-2000:]
     assert sorted(e.question for e in read_train(out)) == ["What fell?", "What never fell?", "Why?"]
+
+
+def test_lease_script_trains_and_brings_the_model_back_in_pieces(tmp_path):
+    """benchmarks/lease.sh, as a GPU lease runs it but on the CPU: a short run from the shipped reader, its fp16
+    export split into pieces under 16 MiB under $OUT, which join into a checkpoint that loads."""
+    import gzip
+    import shutil
+
+    from qa.inference import load_torch
+
+    gpu, out = tmp_path / "gpu", tmp_path / "out"
+    gpu.mkdir()
+    out.mkdir()
+    (gpu / "data.jsonl.gz").write_bytes(gzip.compress((ROOT / "tests" / "data" / "tiny_squad.jsonl").read_bytes()))
+    options = "--device cpu --minutes 0.02 --max-length 64 --stride 16 --batch-size 2 --no-bf16 --data-workers 1"
+    env = {"PY": sys.executable, "RUNS": str(tmp_path / "runs"), "GPU_DIR": str(gpu), "OUT": str(out)}
+    run = subprocess.run(
+        ["bash", "benchmarks/lease.sh", "train", "1", "21"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, **env, "TRAIN_ARGS": options},
+    )
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert "saved step" in (out / "logs.txt").read_text()
+    pieces = sorted((out / "21").glob("model.safetensors.part-*"))
+    assert len(pieces) > 1 and all(p.stat().st_size <= 15 * 2**20 for p in pieces)
+    model = tmp_path / "model"
+    shutil.copytree(out / "21", model, ignore=shutil.ignore_patterns("*.part-*"))
+    (model / "model.safetensors").write_bytes(b"".join(p.read_bytes() for p in pieces))
+    assert sum(p.numel() for p in load_torch(model)[0].parameters()) > 20_000_000
