@@ -1,5 +1,5 @@
 """Answer-quality and speed benchmark of the reader: SQuAD v1.1 dev (gold paragraph and open retrieval),
-SQuAD 2.0 dev second half (open), the seed questions and off-topic questions; one table.
+SQuAD 2.0 dev second half (open), the seed questions, invented news articles and off-topic questions; one table.
 
     .venv/bin/python -m benchmarks.reader [--sample 1000] [--seed 0] [--out benchmarks/results]
 
@@ -14,7 +14,7 @@ import random
 import time
 from pathlib import Path
 
-from benchmarks.squad import ROOT, SEED_QUESTIONS, V1_DEV, V2_DEV, require, service, v2_parts
+from benchmarks.squad import NEWS, ROOT, SEED_QUESTIONS, V1_DEV, V2_DEV, require, service, v2_parts
 from qa.evaluation import evaluate, load_questions, reader_scores
 from qa.squad import read_dev
 
@@ -59,6 +59,8 @@ def main() -> None:
     results["v2.0 open, second half"] = evaluate(v2, second, sample=args.sample, seed=args.seed)
     _log("v2.0 open", started)
     results["seed questions"] = evaluate(seed, SEED_QUESTIONS)
+    news = service("news", NEWS / "docs.jsonl", like=seed)
+    results["news (6 invented articles)"] = evaluate(news, NEWS / "qa.jsonl")
     off_topic = args.out / "off_topic.jsonl"
     args.out.mkdir(parents=True, exist_ok=True)
     rows = load_questions(V1_DEV / "qa.jsonl", args.off_topic, args.seed + 1)
@@ -78,7 +80,7 @@ def _log(step: str, started: float) -> None:
 def table(results: dict[str, dict], args) -> str:
     names = list(results)
     lines = [
-        f"Reader benchmark ({args.sample} sampled questions per SQuAD set, seed {args.seed}; seed questions: all 12)",
+        f"Reader benchmark ({args.sample} sampled questions per SQuAD set, seed {args.seed}; seed, news: all)",
         "",
         "| | " + " | ".join(names) + " |",
         "|---" * (len(names) + 1) + "|",

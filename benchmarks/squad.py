@@ -20,6 +20,7 @@ V1_DEV = SHARED / "eval" / "squad_v1.1_dev"
 V2_DEV = SHARED / "data" / "squad_v2.0_dev"
 TRAIN = SHARED / "data" / "squad_v1.1_train.jsonl.gz"
 SEED_QUESTIONS = ROOT / "tests" / "data" / "seed_questions.jsonl"
+NEWS = ROOT / "benchmarks" / "news"  # invented news articles and questions about them
 WORK = ROOT / "index" / "bench"  # benchmark indexes and question files (ignored by git)
 
 

@@ -227,3 +227,14 @@ def test_lease_script_trains_and_brings_the_model_back_in_pieces(tmp_path):
     shutil.copytree(out / "21", model, ignore=shutil.ignore_patterns("*.part-*"))
     (model / "model.safetensors").write_bytes(b"".join(p.read_bytes() for p in pieces))
     assert sum(p.numel() for p in load_torch(model)[0].parameters()) > 20_000_000
+
+
+def test_news_questions_quote_their_articles():
+    """benchmarks/news: every accepted answer is a span of its own article, and the articles load as articles."""
+    from qa.articles import load_file
+
+    articles = {a.id: a for a in load_file(ROOT / "benchmarks" / "news" / "docs.jsonl", 10**6)}
+    rows = [json.loads(line) for line in (ROOT / "benchmarks" / "news" / "qa.jsonl").read_text().splitlines()]
+    assert len(articles) == 6 and len(rows) == 67
+    assert all(a in articles[r["doc_id"]].text for r in rows for a in r["answers"])
+    assert sum(not r["answers"] for r in rows) == 12
