@@ -4,10 +4,12 @@
 #   bash benchmarks/lease.sh train MINUTES SEED [SEED ...]   # a run per seed from models/reader, side by side
 #   bash benchmarks/lease.sh fetch SEED                      # that run's export again (the machine still warm)
 #
-# .gpu/ (ignored by git; GPU_DIR names another) holds data.jsonl.gz, the training paragraphs (models/reader/README.md
-# says how they are made), and wheels of what the device image lacks or has too old (tokenizers >= 0.23.3).
-# TRAIN_ARGS adds or overrides `qa reader train` options; PY is the Python, RUNS where the runs are kept. `train` ends by putting the first seed's fp16 export under $OUT/SEED in
-# pieces under 16 MiB (what comes back from a lease), with the runs' log tails in $OUT/logs.txt. Here, join them:
+# .gpu/ (ignored by git; GPU_DIR names another) holds data.jsonl.gz, the training paragraphs (the model card,
+# models/reader/README.md, says how they are made), and wheels of what the device image lacks or has too old
+# (tokenizers >= 0.23.3).
+# TRAIN_ARGS adds or overrides `qa reader train` options; PY is the Python, RUNS where the runs are kept. `train`
+# ends by putting the first seed's fp16 export under $OUT/SEED in pieces under 16 MiB (what comes back from a
+# lease), with the runs' log tails in $OUT/logs.txt. Here, join them:
 #   cat DIR/model.safetensors.part-* > DIR/model.safetensors && rm DIR/model.safetensors.part-*
 set -euo pipefail
 PY=${PY:-python3}
@@ -15,7 +17,7 @@ RUNS=${RUNS:-/tmp/lease}
 GPU_DIR=${GPU_DIR:-.gpu}
 mkdir -p "$RUNS/stub"
 # training never searches an index, and the GPU image has no FAISS: an empty stand-in lets the CLI import
-[ -f "$RUNS/stub/faiss.py" ] || echo '"""Stand-in for FAISS while training on a GPU image without it."""' >"$RUNS/stub/faiss.py"
+[ -f "$RUNS/stub/faiss.py" ] || echo '"""Stand-in for FAISS on a GPU image without it."""' >"$RUNS/stub/faiss.py"
 if compgen -G "$GPU_DIR/*.whl" >/dev/null && [ ! -d "$RUNS/site" ]; then
     $PY -m pip install -q --no-index --no-deps --no-compile --target "$RUNS/site" "$GPU_DIR"/*.whl
 fi

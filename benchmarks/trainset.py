@@ -10,25 +10,20 @@ The SQuAD-derived data is CC BY-SA 4.0, and so is what is trained on it.
 from __future__ import annotations
 
 import argparse
-import gzip
-import json
 from collections.abc import Iterable
 from pathlib import Path
 
 from benchmarks.squad import write_paragraphs
+from qa.squad import paragraphs
 
 
 def merged(paths: Iterable[Path]) -> list[dict]:
     """The paragraphs of all files in first-seen order, each (title, context) once with all its questions."""
     by_text: dict[tuple[str, str], dict] = {}
     for path in paths:
-        opener = gzip.open if str(path).endswith(".gz") else open
-        with opener(path, "rt", encoding="utf-8") as fh:
-            for line in filter(str.strip, fh):
-                para = json.loads(line)
-                key = (para.get("title", ""), para["context"])
-                record = by_text.setdefault(key, {"title": key[0], "context": key[1], "qas": []})
-                record["qas"] += para["qas"]
+        for _, para in paragraphs(path):
+            key = (para.get("title", ""), para["context"])
+            by_text.setdefault(key, {"title": key[0], "context": key[1], "qas": []})["qas"] += para["qas"]
     return list(by_text.values())
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import json
 import random
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,23 +23,35 @@ class Example:
     group: str = ""  # article title: no-answer contexts come from the same article
 
 
-def read_train(path: Path) -> list[Example]:
-    """Questions with one answer offset each, from SQuAD-train-style paragraph JSONL (optionally gzipped)."""
+def paragraphs(path: Path) -> Iterator[tuple[int, dict]]:
+    """(line number, record) of SQuAD-train-style paragraph JSONL (optionally gzipped), each record a
+    `{"title", "context", "qas"}` object."""
     opener = gzip.open if str(path).endswith(".gz") else open
-    out = []
     with opener(path, "rt", encoding="utf-8") as fh:
         for n, line in enumerate(fh, 1):
             if not line.strip():
                 continue
             try:
                 para = json.loads(line)
-                for qa in para["qas"]:
-                    answer = qa["answers"][0] if qa.get("answers") else None
-                    span = (answer["answer_start"], answer["answer_start"] + len(answer["text"])) if answer else None
-                    texts = tuple(a["text"] for a in qa.get("answers", []))
-                    out.append(Example(qa["question"], para["context"], span, texts, para.get("title", "")))
-            except (KeyError, TypeError, IndexError, json.JSONDecodeError) as exc:
+                if not isinstance(para["context"], str) or not isinstance(para["qas"], list):
+                    raise TypeError("context must be text and qas a list")
+            except (KeyError, TypeError, json.JSONDecodeError) as exc:
                 raise ValueError(f"{path}:{n}: not a SQuAD paragraph record ({exc})") from None
+            yield n, para
+
+
+def read_train(path: Path) -> list[Example]:
+    """Questions with one answer offset each, from SQuAD-train-style paragraph JSONL (optionally gzipped)."""
+    out = []
+    for n, para in paragraphs(path):
+        try:
+            for qa in para["qas"]:
+                answer = qa["answers"][0] if qa.get("answers") else None
+                span = (answer["answer_start"], answer["answer_start"] + len(answer["text"])) if answer else None
+                texts = tuple(a["text"] for a in qa.get("answers", []))
+                out.append(Example(qa["question"], para["context"], span, texts, para.get("title", "")))
+        except (KeyError, TypeError, IndexError) as exc:
+            raise ValueError(f"{path}:{n}: not a SQuAD paragraph record ({exc})") from None
     return out
 
 
