@@ -60,7 +60,7 @@ def main() -> None:
     _log("v2.0 open", started)
     results["seed questions"] = evaluate(seed, SEED_QUESTIONS)
     news = service("news", NEWS / "docs.jsonl", like=seed)
-    results["news (6 invented articles)"] = evaluate(news, NEWS / "qa.jsonl")
+    results["news (12 invented articles)"] = evaluate(news, NEWS / "qa.jsonl")
     off_topic = args.out / "off_topic.jsonl"
     args.out.mkdir(parents=True, exist_ok=True)
     rows = load_questions(V1_DEV / "qa.jsonl", args.off_topic, args.seed + 1)

@@ -235,6 +235,6 @@ def test_news_questions_quote_their_articles():
 
     articles = {a.id: a for a in load_file(ROOT / "benchmarks" / "news" / "docs.jsonl", 10**6)}
     rows = [json.loads(line) for line in (ROOT / "benchmarks" / "news" / "qa.jsonl").read_text().splitlines()]
-    assert len(articles) == 6 and len(rows) == 67
+    assert len(articles) == 12 and len(rows) == 138
     assert all(a in articles[r["doc_id"]].text for r in rows for a in r["answers"])
-    assert sum(not r["answers"] for r in rows) == 12
+    assert sum(not r["answers"] for r in rows) == 24
