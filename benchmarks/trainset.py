@@ -32,11 +32,11 @@ def main() -> None:
     p.add_argument("--out", type=Path, required=True)
     p.add_argument("files", type=Path, nargs="+")
     args = p.parse_args()
-    paragraphs = merged(args.files)
-    write_paragraphs(args.out, paragraphs)
-    questions = sum(len(r["qas"]) for r in paragraphs)
+    records = merged(args.files)
+    write_paragraphs(args.out, records)
+    questions = sum(len(r["qas"]) for r in records)
     size = args.out.stat().st_size / 1e6
-    print(f"wrote {args.out}: {questions} questions over {len(paragraphs)} paragraphs, {size:.1f} MB")
+    print(f"wrote {args.out}: {questions} questions over {len(records)} paragraphs, {size:.1f} MB")
 
 
 if __name__ == "__main__":
