@@ -78,15 +78,15 @@ def test_worker_processes_prepare_the_batches_prepared_in_line(tiny_model):
     examples = with_negatives(read_train(DATA) * 3, 0.5, random.Random(0))
     cfg = TrainConfig(data="d", out="o", batch_size=2, max_length=64, stride=16, seed=5)
 
-    def prepared(workers: int) -> list:
+    def prepared(workers: int, first_block: int = 0) -> list:
         config = TrainConfig(**{**cfg.__dict__, "data_workers": workers})
-        return [(b, {k: v.tolist() for k, v in t.items()}) for b, t in batches(tokenizer, examples, config, 1, 0)]
+        made = batches(tokenizer, examples, config, 1, first_block)
+        return [(b, {k: v.tolist() for k, v in t.items()}) for b, t in made]
 
     in_line = prepared(0)
     assert len({b for b, _ in in_line}) == 2 and sum(len(t["input_ids"]) for _, t in in_line) == len(examples)
     assert prepared(2) == in_line
-    later = [(b, {k: v.tolist() for k, v in t.items()}) for b, t in batches(tokenizer, examples, cfg, 1, 1)]
-    assert later == [x for x in in_line if x[0] == 1]  # a resume starts at its block
+    assert prepared(0, first_block=1) == [x for x in in_line if x[0] == 1]  # a resume starts at its block
     with pytest.raises(ValueError, match="data_workers"):
         TrainConfig(data="d", out="o", data_workers=-1)
 
