@@ -10,12 +10,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import random
 import time
 from pathlib import Path
 
 from benchmarks.squad import NEWS, ROOT, SEED_QUESTIONS, V1_DEV, V2_DEV, require, service, v2_parts
-from qa.evaluation import evaluate, load_questions, reader_scores
+from qa.evaluation import evaluate, load_questions, reader_scores, sampled
 from qa.squad import read_dev
 
 ROWS = [  # (report key, label)
@@ -37,7 +36,7 @@ ROWS = [  # (report key, label)
 
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--sample", type=int, default=1000)
+    p.add_argument("--sample", type=int, default=1000, help="questions per SQuAD set (0: all of them)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--off-topic", type=int, default=300, help="SQuAD questions asked of the seed article")
     p.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results")
@@ -47,7 +46,7 @@ def main() -> None:
     started = time.perf_counter()
 
     seed = service("seed")
-    gold = random.Random(args.seed).sample(read_dev(V1_DEV), args.sample)
+    gold = sampled(read_dev(V1_DEV), args.sample, args.seed)
     scores = reader_scores(seed.reader, gold)
     results["v1.1 gold paragraph"] = {k: scores[k] / 100 for k in ("exact_match", "f1")}
     _log("gold paragraphs", started)
@@ -79,8 +78,9 @@ def _log(step: str, started: float) -> None:
 
 def table(results: dict[str, dict], args) -> str:
     names = list(results)
+    per_set = f"{args.sample} sampled" if args.sample else "all"
     lines = [
-        f"Reader benchmark ({args.sample} sampled questions per SQuAD set, seed {args.seed}; seed, news: all)",
+        f"Reader benchmark ({per_set} questions per SQuAD set, seed {args.seed}; seed, news: all)",
         "",
         "| | " + " | ".join(names) + " |",
         "|---" * (len(names) + 1) + "|",

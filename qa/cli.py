@@ -6,7 +6,6 @@ import argparse
 import dataclasses
 import json
 import os
-import random
 import sys
 from pathlib import Path
 
@@ -79,7 +78,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     ev.add_argument("questions", type=Path, help='JSONL: {"question", "answers": [...]} ([] = must abstain)')
     ev.add_argument("--docs", type=Path, help="index these articles first (in --index-dir) instead of using the index")
-    ev.add_argument("--sample", type=int, default=None, help="evaluate a random sample of this many questions")
+    ev.add_argument("--sample", type=int, default=None, help="evaluate a random sample of this many (0: all)")
     ev.add_argument("--seed", type=int, default=0, help="random seed for --sample")
     ev.add_argument("-k", type=int, default=5, help="k of recall@k")
     ev.add_argument("--json", action="store_true", help="print the report as JSON")
@@ -121,7 +120,7 @@ def _reader_parsers(sub, common: argparse.ArgumentParser) -> None:
     export.add_argument("--dtype", default="float16", choices=["float16", "bfloat16", "float32"])
     ev = actions.add_parser("eval", help="EM / F1 of the reader given each question's gold paragraph", parents=[common])
     ev.add_argument("dev", type=Path, help="directory with paragraphs.jsonl and qa.jsonl")
-    ev.add_argument("--sample", type=int, default=1000)
+    ev.add_argument("--sample", type=int, default=1000, help="questions drawn at random (0: all)")
     ev.add_argument("--seed", type=int, default=0)
 
 
@@ -195,11 +194,10 @@ def _reader(service: QAService, args: argparse.Namespace) -> int:
     elif args.action == "export":
         print(f"wrote {training.export(args.checkpoint, args.out, args.dtype)}")
     else:
-        from .evaluation import reader_scores
+        from .evaluation import reader_scores, sampled
         from .squad import read_dev
 
-        rows = read_dev(args.dev)
-        rows = random.Random(args.seed).sample(rows, min(args.sample, len(rows)))
+        rows = sampled(read_dev(args.dev), args.sample, args.seed)
         print(json.dumps(reader_scores(service.reader, rows), indent=2))
     return 0
 

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 
 
 def load_questions(path: Path, sample: int | None = None, seed: int = 0) -> list[dict]:
+    """The questions of a JSONL file, or a random `sample` of them (None or 0: all)."""
     rows = []
     for n, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), 1):
         if not line.strip():
@@ -37,9 +38,14 @@ def load_questions(path: Path, sample: int | None = None, seed: int = 0) -> list
         ):
             raise ValueError(f'{path}:{n}: expected {{"question": str, "answers": [str, ...]}}')
         rows.append(row)
-    if sample is not None and sample < len(rows):
-        rows = random.Random(seed).sample(rows, sample)
-    return rows
+    return sampled(rows, sample, seed)
+
+
+def sampled(rows: list, sample: int | None, seed: int = 0) -> list:
+    """A random `sample` of `rows` (seeded), or all of them when `sample` is None, 0 or at least their number."""
+    if sample is not None and sample < 0:
+        raise ValueError(f"sample must be 0 (all) or more, not {sample}")
+    return random.Random(seed).sample(rows, sample) if sample and sample < len(rows) else rows
 
 
 def evaluate(

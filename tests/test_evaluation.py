@@ -17,6 +17,9 @@ def test_load_questions_sample_and_errors(tmp_path):
     assert len(load_questions(path)) == 10
     sample = load_questions(path, sample=3, seed=1)
     assert len(sample) == 3 and sample == load_questions(path, sample=3, seed=1)
+    assert load_questions(path, sample=0) == load_questions(path)  # 0: all of them
+    with pytest.raises(ValueError, match="sample"):
+        load_questions(path, sample=-1)
     path.write_text('{"question": "q"}')
     with pytest.raises(ValueError, match="q.jsonl:1"):
         load_questions(path)
