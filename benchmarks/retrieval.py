@@ -15,7 +15,7 @@ import random
 from pathlib import Path
 
 from benchmarks.squad import ROOT, TRAIN, V1_DEV, WORK, require, service, train_articles
-from qa.evaluation import load_questions
+from qa.evaluation import load_questions, sampled
 from qa.metrics import normalize
 
 WEIGHTS = (0.3, 0.4, 0.5, 0.6, 0.7, 0.8)
@@ -24,7 +24,7 @@ WEIGHTS = (0.3, 0.4, 0.5, 0.6, 0.7, 0.8)
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--articles", type=int, default=40)
-    p.add_argument("--sample", type=int, default=1000)
+    p.add_argument("--sample", type=int, default=1000, help="questions per set (0: all of them)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results")
     args = p.parse_args()
@@ -33,7 +33,7 @@ def main() -> None:
     train = service("squad-train-sample", docs)
     dev = service("squad-v1.1", V1_DEV / "docs.jsonl", like=train)
     sets = {
-        "train sample": (train, random.Random(args.seed).sample(questions, min(args.sample, len(questions)))),
+        "train sample": (train, sampled(questions, args.sample, args.seed)),
         "v1.1 dev": (dev, load_questions(V1_DEV / "qa.jsonl", args.sample, args.seed)),
     }
     configs = [("rrf", 0.0)] + [("score", w) for w in WEIGHTS]
