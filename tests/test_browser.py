@@ -199,6 +199,17 @@ def test_phone_width_does_not_overflow(browser, base_url):
     assert phone.evaluate("document.documentElement.scrollWidth") <= 390
 
 
+def test_long_unbroken_question_wraps_inside_its_turn(sized, base_url):
+    """A question of one 500-character word (a pasted URL or hash) wraps; the page never scrolls sideways."""
+    width = sized.viewport_size["width"]
+    sized.goto(base_url + "/")
+    ask_in_new_chat(sized, base_url, "x" * int(sized.get_attribute("#question", "maxlength")))
+    playwright.expect(sized.locator(".turn:last-child :is(.answers, .no-answer, .error)")).to_be_visible()
+    turn = box(sized, ".turn:last-child")
+    assert box(sized, ".turn:last-child .question")["width"] <= turn["width"]
+    assert sized.evaluate("document.documentElement.scrollWidth") <= width
+
+
 def test_server_answer_joins_the_stored_chat_once(page, base_url):
     expect = playwright.expect
     ask_in_new_chat(page, base_url, "Who is Rex Tillerson?")
