@@ -1,5 +1,6 @@
 """Answer-quality and speed benchmark of the reader: SQuAD v1.1 dev (gold paragraph and open retrieval),
-SQuAD 2.0 dev second half (open), the seed questions, invented news articles and off-topic questions; one table.
+SQuAD 2.0 dev second half (open, and from the gold paragraph scored the official way), the seed questions,
+invented news articles and off-topic questions; one table.
 
     .venv/bin/python -m benchmarks.reader [--sample 1000] [--seed 0] [--out benchmarks/results]
 
@@ -14,7 +15,7 @@ import time
 from pathlib import Path
 
 from benchmarks.squad import NEWS, ROOT, SEED_QUESTIONS, V1_DEV, V2_DEV, require, service, v2_parts
-from qa.evaluation import evaluate, load_questions, reader_scores, sampled
+from qa.evaluation import evaluate, load_questions, no_answer_scores, reader_scores, sampled
 from qa.squad import read_dev
 
 ROWS = [  # (report key, label)
@@ -25,6 +26,7 @@ ROWS = [  # (report key, label)
     ("no_answer_accuracy", "abstains on unanswerable"),
     ("false_abstention_rate", "abstains on answerable"),
     ("overall_f1", "overall F1 (abstaining on unanswerable = 1)"),
+    ("no_answer_margin", "no-answer margin (span minus no-answer logit; chosen on the calibration part)"),
     ("wrong_extra_answers", "wrong second/third answers shown"),
     ("expected_calibration_error", "expected calibration error (shown answers)"),
     ("latency_ms_p50", "latency p50, ms"),
@@ -53,10 +55,13 @@ def main() -> None:
     v1 = service("squad-v1.1", V1_DEV / "docs.jsonl", like=seed)
     results["v1.1 open, 48 articles"] = evaluate(v1, V1_DEV / "qa.jsonl", sample=args.sample, seed=args.seed)
     _log("v1.1 open", started)
-    _, _, second = v2_parts()
+    _, calibration, second = v2_parts()
     v2 = service("squad-v2", V2_DEV / "docs.jsonl", like=seed)
     results["v2.0 open, second half"] = evaluate(v2, second, sample=args.sample, seed=args.seed)
     _log("v2.0 open", started)
+    report = sampled(read_dev(V2_DEV, second), args.sample, args.seed)  # the questions of the open column
+    results["v2.0 gold paragraph, second half"] = no_answer_scores(seed.reader, read_dev(V2_DEV, calibration), report)
+    _log("v2.0 gold paragraphs", started)
     results["seed questions"] = evaluate(seed, SEED_QUESTIONS)
     news = service("news", NEWS / "docs.jsonl", like=seed)
     results["news (12 invented articles)"] = evaluate(news, NEWS / "qa.jsonl")

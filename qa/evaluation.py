@@ -144,6 +144,41 @@ def reader_scores(reader: SpanReader, examples: list[Example]) -> dict:
     }
 
 
+def no_answer_scores(reader: SpanReader, tuning: list[Example], report: list[Example]) -> dict:
+    """SQuAD 2.0 read from the gold paragraph and scored the official way: answer with the best span when its
+    logit beats the paragraph's no-answer logit by more than a margin, else abstain. The margin is the one with
+    the best overall F1 on `tuning`; the scores (ratios) are those of `report` at that margin. This measures the
+    reader alone: no retrieval, no calibration."""
+    ranked = _margins(reader, tuning)
+    ranked = ranked[np.argsort(-ranked[:, 0])]
+    gains = np.where(ranked[:, 1] > 0, ranked[:, 2], -1.0)  # answering: its F1, or an abstention's point lost
+    answering = int(np.argmax(np.r_[0.0, np.cumsum(gains)]))  # how many of the highest margins to answer
+    margin = float(ranked[answering, 0]) if answering < len(ranked) else -np.inf
+    rows = _margins(reader, report)
+    answered, answerable = rows[:, 0] > margin, rows[:, 1] > 0
+    return {
+        "questions": len(rows),
+        "answerable": int(answerable.sum()),
+        "unanswerable": int((~answerable).sum()),
+        "f1": _ratio(float((rows[:, 2] * answered)[answerable].sum()), int(answerable.sum())),
+        "no_answer_accuracy": _ratio(float((~answered)[~answerable].sum()), int((~answerable).sum())),
+        "overall_f1": _ratio(float(np.where(answerable, rows[:, 2] * answered, ~answered).sum()), len(rows)),
+        "no_answer_margin": round(margin, 3),
+    }
+
+
+def _margins(reader: SpanReader, examples: list[Example]) -> np.ndarray:
+    """(best span logit minus the lowest no-answer logit of the paragraph's windows, answerable, F1) per example."""
+    out = []
+    for e in examples:
+        found = reader.read(e.question, [e.context], top=1)
+        best = found[0] if found else None
+        text = e.context[best.start : best.end] if best else ""
+        margin = best.logit - min(f.null_logit for f in found) if best else -np.inf
+        out.append((margin, bool(e.answers), max((f1(text, g) for g in e.answers), default=0.0)))
+    return np.array(out, dtype=float).reshape(-1, 3)
+
+
 def _ratio(value: float, total: int) -> float | None:
     return round(value / total, 4) if total else None
 

@@ -55,15 +55,16 @@ def read_train(path: Path) -> list[Example]:
     return out
 
 
-def read_dev(directory: Path) -> list[Example]:
-    """Questions with their gold paragraph from an eval directory (`paragraphs.jsonl` + `qa.jsonl`)."""
+def read_dev(directory: Path, questions: Path | None = None) -> list[Example]:
+    """Questions with their gold paragraph from an eval directory (`paragraphs.jsonl` + `qa.jsonl`, or the
+    `questions` file in that format)."""
     directory = Path(directory)
     paragraphs = {}
     for line in (directory / "paragraphs.jsonl").read_text(encoding="utf-8").splitlines():
         p = json.loads(line)
         paragraphs[(p["doc_id"], p["para_idx"])] = p["text"]
     out = []
-    for line in (directory / "qa.jsonl").read_text(encoding="utf-8").splitlines():
+    for line in Path(questions or directory / "qa.jsonl").read_text(encoding="utf-8").splitlines():
         q = json.loads(line)
         context = paragraphs[(q["doc_id"], q["para_idx"])]
         out.append(Example(q["question"], context, None, tuple(q["answers"]), q.get("title", "")))

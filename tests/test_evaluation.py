@@ -2,7 +2,9 @@ import json
 
 import pytest
 
-from qa.evaluation import f1, load_questions, normalize
+from qa.evaluation import f1, load_questions, no_answer_scores, normalize
+from qa.reader import Found
+from qa.squad import Example
 
 
 def test_normalize_and_f1():
@@ -23,3 +25,32 @@ def test_load_questions_sample_and_errors(tmp_path):
     path.write_text('{"question": "q"}')
     with pytest.raises(ValueError, match="q.jsonl:1"):
         load_questions(path)
+
+
+class Margins:
+    """A reader whose best span in a context is its first word, `margin` logits above the no-answer logit,
+    where `margin` is the context's second word."""
+
+    def read(self, question, contexts, top=3):
+        first, margin = contexts[0].split()[:2]
+        return [Found(0, 0, len(first), float(margin), 0.0, 0.5)]
+
+
+def test_no_answer_margin_is_tuned_on_one_set_and_scored_on_another():
+    def ex(answer, margin, gold):
+        return Example("q?", f"{answer} {margin}", None, tuple(gold), "t")
+
+    # tuning: answering above a margin of 1 is best (unanswerable at 0 and 1, answerable at 2 and 3, a wrong one at -1)
+    tuning = [
+        ex("oslo", 3, ["oslo"]),
+        ex("rome", 2, ["rome"]),
+        ex("lima", 1, []),
+        ex("bern", 0, []),
+        ex("kyiv", -1, ["x"]),
+    ]
+    report = [ex("oslo", 5, ["oslo"]), ex("rome", 0.5, ["rome"]), ex("lima", 4, []), ex("bern", -2, [])]
+    scores = no_answer_scores(Margins(), tuning, report)
+    assert scores["no_answer_margin"] == 1.0
+    assert scores["f1"] == 0.5  # "oslo" answered right, "rome" (0.5) withheld
+    assert scores["no_answer_accuracy"] == 0.5  # "lima" (4) answered, "bern" abstained
+    assert scores["overall_f1"] == 0.5 and scores["questions"] == 4
