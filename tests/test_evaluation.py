@@ -2,7 +2,7 @@ import json
 
 import pytest
 
-from qa.evaluation import f1, load_questions, no_answer_scores, normalize
+from qa.evaluation import f1, load_questions, no_answer_scores, normalize, reader_scores
 from qa.reader import Found
 from qa.squad import Example
 
@@ -36,10 +36,11 @@ class Margins:
         return [Found(0, 0, len(first), float(margin), 0.0, 0.5)]
 
 
-def test_no_answer_margin_is_tuned_on_one_set_and_scored_on_another():
-    def ex(answer, margin, gold):
-        return Example("q?", f"{answer} {margin}", None, tuple(gold), "t")
+def ex(answer, margin, gold):
+    return Example("q?", f"{answer} {margin}", None, tuple(gold), "t")
 
+
+def test_no_answer_margin_is_tuned_on_one_set_and_scored_on_another():
     # tuning: answering above a margin of 1 is best (unanswerable at 0 and 1, answerable at 2 and 3, a wrong one at -1)
     tuning = [
         ex("oslo", 3, ["oslo"]),
@@ -54,3 +55,13 @@ def test_no_answer_margin_is_tuned_on_one_set_and_scored_on_another():
     assert scores["f1"] == 0.5  # "oslo" answered right, "rome" (0.5) withheld
     assert scores["no_answer_accuracy"] == 0.5  # "lima" (4) answered, "bern" abstained
     assert scores["overall_f1"] == 0.5 and scores["questions"] == 4
+
+
+def test_gold_paragraph_scores_count_answerable_questions_and_score_abstention_where_some_are_not():
+    answerable = [ex("oslo", 3, ["oslo"]), ex("rome", -1, ["paris"])]
+    scores = reader_scores(Margins(), answerable)
+    assert scores["exact_match"] == 50.0 and "best_overall_f1" not in scores  # SQuAD v1.1: nothing to abstain on
+    scores = reader_scores(Margins(), [*answerable, ex("lima", 0, [])])  # SQuAD 2.0 dev once crashed here
+    assert scores["exact_match"] == 50.0 and scores["f1"] == 50.0 and scores["unanswerable"] == 1
+    assert scores["best_overall_f1"] == pytest.approx(100 * 2 / 3, abs=0.01)  # answer "oslo" only
+    assert scores["best_no_answer_margin"] == 0.0
