@@ -141,7 +141,8 @@ def reader_scores(reader: SpanReader, examples: list[Example]) -> dict:
     }
     if not answerable.all():
         margin = _best_margin(rows)
-        scores |= {"unanswerable": int((~answerable).sum()), "best_overall_f1": round(100 * _overall(rows, margin), 2)}
+        scores["unanswerable"] = int((~answerable).sum())
+        scores["best_overall_f1"] = round(100 * _overall(rows, margin), 2)
         scores["best_no_answer_margin"] = round(margin, 3)
     return {**scores, "seconds": round(time.perf_counter() - started, 1)}
 
