@@ -199,11 +199,11 @@ def test_phone_width_does_not_overflow(browser, base_url):
     assert phone.evaluate("document.documentElement.scrollWidth") <= 390
 
 
-def test_long_unbroken_question_wraps_inside_its_turn(sized, base_url):
-    """A question of one 500-character word (a pasted URL or hash) wraps; the page never scrolls sideways."""
+def test_long_unbroken_question_wraps_inside_its_turn(sized, base_url, service):
+    """A question of one word as long as the input allows (a pasted URL or hash) wraps; the page never scrolls
+    sideways."""
     width = sized.viewport_size["width"]
-    sized.goto(base_url + "/")
-    ask_in_new_chat(sized, base_url, "x" * int(sized.get_attribute("#question", "maxlength")))
+    ask_in_new_chat(sized, base_url, "x" * service.settings.max_question_chars)
     playwright.expect(sized.locator(".turn:last-child :is(.answers, .no-answer, .error)")).to_be_visible()
     turn = box(sized, ".turn:last-child")
     assert turn["x"] >= 0 and turn["x"] + turn["width"] <= width
