@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from html.parser import HTMLParser
@@ -17,7 +16,18 @@ _ID_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
 
 class ArticleError(ValueError):
-    """An article file that cannot be read; the message names the file."""
+    """Articles that cannot be read: each problem names its file (and line) and what is wrong with it. Loading
+    goes on past a bad file or line so that one error names every problem found (the first `MAX_LISTED`)."""
+
+    def __init__(self, *problems: str):
+        self.problems = list(problems)
+        listed = [f"  {p}" for p in self.problems[:MAX_LISTED]]
+        if len(self.problems) > MAX_LISTED:
+            listed.append(f"  ... and {len(self.problems) - MAX_LISTED} more")
+        super().__init__(problems[0] if len(problems) == 1 else "\n".join([f"{len(problems)} problems:", *listed]))
+
+
+MAX_LISTED = 20
 
 
 @dataclass(frozen=True)
@@ -97,7 +107,15 @@ def load_path(path: Path, max_bytes: int) -> list[Article]:
     path = Path(path)
     if path.is_dir():
         files = sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in SUFFIXES)
-        return [a for f in files for a in load_file(f, max_bytes)]
+        articles, problems = [], []
+        for f in files:
+            try:
+                articles += load_file(f, max_bytes)
+            except ArticleError as exc:
+                problems += exc.problems
+        if problems:
+            raise ArticleError(*problems)
+        return articles
     if not path.exists():
         raise ArticleError(f"{path}: no such file or directory")
     return load_file(path, max_bytes)
@@ -116,7 +134,7 @@ def load_file(path: Path, max_bytes: int) -> list[Article]:
         raise ArticleError(f"{path}: not valid UTF-8 text ({exc.reason} at byte {exc.start})") from None
     raw = raw.replace("\r\n", "\n").replace("\r", "\n")
     if suffix == ".jsonl":
-        return list(_from_jsonl(raw, path, max_bytes))
+        return _from_jsonl(raw, path, max_bytes)
     if suffix in FEED_SUFFIXES:
         from .feeds import from_feed  # feeds build on this module
 
@@ -164,16 +182,22 @@ def _from_text(raw: str, markdown: bool) -> tuple[str, str]:
     return title.strip(), body.strip("\n")
 
 
-def _from_jsonl(raw: str, path: Path, max_bytes: int) -> Iterator[Article]:
+def _from_jsonl(raw: str, path: Path, max_bytes: int) -> list[Article]:
+    """One article per non-blank line; every bad line is named in one error."""
+    articles, problems = [], []
     for n, line in enumerate(raw.split("\n"), 1):
         if not line.strip():
             continue
         where = f"{path}:{n}"
         try:
-            rec = json.loads(line)
+            articles.append(from_record(json.loads(line), where, max_bytes))
         except json.JSONDecodeError as exc:
-            raise ArticleError(f"{where}: invalid JSON ({exc.msg} at column {exc.colno})") from None
-        yield from_record(rec, where, max_bytes)
+            problems.append(f"{where}: invalid JSON ({exc.msg} at column {exc.colno})")
+        except ArticleError as exc:
+            problems += exc.problems
+    if problems:
+        raise ArticleError(*problems)
+    return articles
 
 
 def from_record(rec, where: str, max_bytes: int) -> Article:

@@ -157,7 +157,7 @@ class QAService:
             try:
                 articles = self._load(path)
             except ArticleError as exc:  # name the upload, not where it was put
-                raise ArticleError(str(exc).replace(str(path), safe)) from None
+                raise ArticleError(*(problem.replace(str(path), safe) for problem in exc.problems)) from None
         return self._write([replace(a, source=safe) for a in articles], fresh=False)
 
     def remove(self, article_id: str) -> IndexReport:
@@ -189,21 +189,36 @@ class QAService:
         }
 
     def _load(self, *sources: Path) -> list[Article]:
-        articles = []
+        """Every article of the sources, or one error naming every unreadable file or line (and, among the sources
+        read, every repeated id)."""
+        articles, problems = [], []
         for source in sources:
-            found = load_path(Path(source), self.settings.max_article_bytes)
+            try:
+                found = load_path(Path(source), self.settings.max_article_bytes)
+            except ArticleError as exc:
+                problems += exc.problems
+                continue
             if not found:
-                raise ArticleError(f"{source}: no articles found (supported: {' '.join(SUFFIXES)})")
+                problems.append(f"{source}: no articles found (supported: {' '.join(SUFFIXES)})")
             articles += found
-        return self._unique(articles)
+        try:
+            articles = self._unique(articles)
+        except ArticleError as exc:
+            problems += exc.problems
+        if problems:
+            raise ArticleError(*problems)
+        return articles
 
     @staticmethod
     def _unique(articles: list[Article]) -> list[Article]:
         seen: dict[str, str] = {}
+        repeated = []
         for a in articles:
             if a.id in seen:
-                raise ArticleError(f"{a.source}: article id {a.id!r} is also used by {seen[a.id]}")
-            seen[a.id] = a.source
+                repeated.append(f"{a.source}: article id {a.id!r} is also used by {seen[a.id]}")
+            seen.setdefault(a.id, a.source)
+        if repeated:
+            raise ArticleError(*repeated)
         return articles
 
     def _new_manifest(self) -> Manifest:

@@ -2,7 +2,7 @@ import json
 
 import pytest
 
-from qa.articles import ArticleError, load_path
+from qa.articles import MAX_LISTED, ArticleError, load_path
 
 LIMIT = 1_000_000
 
@@ -128,6 +128,34 @@ def test_directory_loads_supported_files_sorted(tmp_path):
     write(tmp_path, "a.md", "# A\nbody a")
     write(tmp_path, "skip.csv", "x,y")
     assert [a.id for a in load_path(tmp_path, LIMIT)] == ["a", "b"]
+
+
+def test_one_error_names_every_broken_file_and_line(tmp_path):
+    write(tmp_path, "a.txt", "A\nbody a")
+    write(tmp_path, "empty.txt", "Only a title\n")
+    write(tmp_path, "bin.txt", b"Title\n\xff bad bytes")
+    (tmp_path / "sub").mkdir()
+    write(tmp_path, "sub/many.jsonl", '{"title": "ok", "text": "fine"}\n{"title": broken\n{"title": "no id or text"}')
+    with pytest.raises(ArticleError) as err:
+        load_path(tmp_path, LIMIT)
+    assert len(err.value.problems) == 4
+    for named in (
+        "bin.txt: not valid UTF-8",
+        "empty.txt: article has no text",
+        "many.jsonl:2: invalid JSON",
+        'many.jsonl:3: expected an object with a "text" string',
+    ):
+        assert sum(named in line for line in str(err.value).splitlines()) == 1, named
+    assert str(err.value).startswith("4 problems:")
+
+
+def test_error_lists_the_first_problems_and_counts_the_rest(tmp_path):
+    write(tmp_path, "many.jsonl", "\n".join(["not json"] * (MAX_LISTED + 5)))
+    with pytest.raises(ArticleError) as err:
+        load_path(tmp_path / "many.jsonl", LIMIT)
+    lines = str(err.value).splitlines()
+    assert len(err.value.problems) == MAX_LISTED + 5 and len(lines) == MAX_LISTED + 2
+    assert lines[-1].strip() == "... and 5 more"
 
 
 def test_missing_path(tmp_path):

@@ -59,9 +59,25 @@ def test_broken_file_leaves_index_untouched(fresh_service, tmp_path):
     folder.mkdir()
     (folder / "good.txt").write_text(EXTRA)
     (folder / "bad.jsonl").write_text('{"title": "x", "text": ')
-    with pytest.raises(ArticleError, match="bad.jsonl:1"):
-        fresh_service.add(folder)
+    (folder / "empty.txt").write_text("Only a title\n")
+    with pytest.raises(ArticleError, match="bad.jsonl:1") as err:
+        fresh_service.add(folder, tmp_path / "missing.txt")
+    assert "empty.txt: article has no text" in str(err.value) and "missing.txt: no such file" in str(err.value)
     assert read_manifest(fresh_service.settings.index_dir) == before
+    assert [a.id for a in fresh_service.articles()] == ["russia-sanctions-syria"]
+
+
+def test_repeated_ids_are_all_named(fresh_service, tmp_path):
+    fresh_service.build()
+    for folder in ("a", "b", "c"):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "volcano.txt").write_text(EXTRA)
+    with pytest.raises(ArticleError) as err:
+        fresh_service.add(tmp_path)
+    assert err.value.problems == [
+        f"{tmp_path / d / 'volcano.txt'}: article id 'volcano' is also used by {tmp_path / 'a' / 'volcano.txt'}"
+        for d in ("b", "c")
+    ]
     assert [a.id for a in fresh_service.articles()] == ["russia-sanctions-syria"]
 
 

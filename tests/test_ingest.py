@@ -80,6 +80,7 @@ def test_file_upload_of_any_supported_type(admin):
         ({"content": b"{broken", "headers": {"content-type": "application/json"}}, 400, "not valid JSON"),
         ({"files": {"file": ("notes.pdf", b"%PDF", "application/pdf")}}, 400, "unsupported file type .pdf"),
         ({"files": {"file": ("empty.txt", b"Only a title\n", "text/plain")}}, 400, "empty.txt: article has no text"),
+        ({"files": {"file": ("two.jsonl", b"{bad\n{}", "application/x-ndjson")}}, 400, "2 problems:\n  two.jsonl:1"),
         ({"files": {"other": ("a.txt", b"T\nx", "text/plain")}}, 400, 'multipart field named "file"'),
         ({"content": b"title=x", "headers": {"content-type": "text/plain"}}, 415, "multipart/form-data"),
     ],
