@@ -13,6 +13,7 @@ from pathlib import Path
 FEED_SUFFIXES = (".xml", ".rss", ".atom")  # RSS and Atom documents (qa/feeds.py)
 SUFFIXES = (".txt", ".md", ".html", ".htm", ".jsonl", *FEED_SUFFIXES)
 _ID_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+MAX_LISTED = 20  # problems one ArticleError names; the rest are counted
 
 
 class ArticleError(ValueError):
@@ -25,9 +26,6 @@ class ArticleError(ValueError):
         if len(self.problems) > MAX_LISTED:
             listed.append(f"  ... and {len(self.problems) - MAX_LISTED} more")
         super().__init__(problems[0] if len(problems) == 1 else "\n".join([f"{len(problems)} problems:", *listed]))
-
-
-MAX_LISTED = 20
 
 
 @dataclass(frozen=True)
