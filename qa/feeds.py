@@ -12,7 +12,7 @@ from .articles import Article, ArticleError, checked, html_text, make_id, metada
 
 def from_feed(raw: str, path: Path) -> list[Article]:
     """The entries of a feed document that have text (content, else summary); a document that is not a feed
-    is refused."""
+    is refused, and so is one with broken entries (one error names each)."""
     try:
         import feedparser
     except ImportError:
@@ -21,7 +21,7 @@ def from_feed(raw: str, path: Path) -> list[Article]:
     if not feed.version and not feed.entries:
         raise ArticleError(f"{path}: not an RSS or Atom feed")
     outlet = " ".join(str(feed.feed.get("title", "")).split())
-    articles = []
+    articles, problems = [], []
     for n, entry in enumerate(feed.entries, 1):
         where = f"{path}: entry {n}"
         body = entry.get("content", [{}])[0].get("value") or entry.get("summary") or ""
@@ -37,10 +37,15 @@ def from_feed(raw: str, path: Path) -> list[Article]:
             "authors": _authors(entry),
         }
         raw_id = entry.get("id") or entry.get("link") or title
-        if not raw_id:
-            raise ArticleError(f"{where}: has no id, link or title")
-        article = Article(make_id(raw_id), title or raw_id, text, where, **metadata(fields, where))
-        articles.append(checked(article, where))
+        try:
+            if not raw_id:
+                raise ArticleError(f"{where}: has no id, link or title")
+            article = Article(make_id(raw_id), title or raw_id, text, where, **metadata(fields, where))
+            articles.append(checked(article, where))
+        except ArticleError as exc:
+            problems += exc.problems
+    if problems:
+        raise ArticleError(*problems)
     return articles
 
 

@@ -43,6 +43,15 @@ def test_an_xml_file_that_is_no_feed_is_refused(tmp_path):
         load_path(path, 1_000_000)
 
 
+def test_every_entry_without_an_id_is_named(tmp_path):
+    item = "<item><description>Some text.</description></item>"
+    path = tmp_path / "anon.rss"
+    path.write_text(f'<rss version="2.0"><channel><title>T</title>{item * 3}</channel></rss>')
+    with pytest.raises(ArticleError) as err:
+        load_path(path, 1_000_000)
+    assert err.value.problems == [f"{path}: entry {n}: has no id, link or title" for n in (1, 2, 3)]
+
+
 def test_feeds_are_added_once_from_the_command_line(tmp_path, capsys, settings):
     index = ["--index-dir", str(tmp_path / "index"), "--cache-dir", str(settings.cache_dir), "--progress", "false"]
     assert main(["index", "add", str(DATA / "feed_rss.xml"), *index]) == 0
