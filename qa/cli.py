@@ -146,6 +146,9 @@ def main(argv: list[str] | None = None) -> int:
     ) as exc:
         print(f"qa: error: {exc}", file=sys.stderr)
         return 2
+    except OSError as exc:  # a file named on the command line (or one it points to) that cannot be read or written
+        print(f"qa: error: {exc.filename or ''}{': ' if exc.filename else ''}{exc.strerror or exc}", file=sys.stderr)
+        return 2
 
 
 def _run(service: QAService, args: argparse.Namespace) -> int:

@@ -38,6 +38,8 @@ def load_questions(path: Path, sample: int | None = None, seed: int = 0) -> list
         ):
             raise ValueError(f'{path}:{n}: expected {{"question": str, "answers": [str, ...]}}')
         rows.append(row)
+    if not rows:
+        raise ValueError(f"{path}: no questions in it")
     return sampled(rows, sample, seed)
 
 

@@ -60,6 +60,18 @@ def test_errors_are_one_clear_line(tmp_path, capsys):
     assert code == 2 and "qa index build" in err
 
 
+def test_missing_or_empty_question_files_are_one_clear_line(settings, service, tmp_path, capsys):
+    empty = tmp_path / "empty.jsonl"
+    empty.write_text("\n")
+    for argv, message in [
+        (("eval", tmp_path / "missing.jsonl"), f"{tmp_path / 'missing.jsonl'}: No such file or directory"),
+        (("eval", empty), f"{empty}: no questions in it"),
+        (("reader", "eval", tmp_path / "nodev"), f"{tmp_path / 'nodev' / 'paragraphs.jsonl'}: No such file"),
+    ]:
+        code, out, err = run(capsys, *argv, "--index-dir", settings.index_dir)
+        assert (code, out) == (2, "") and err.startswith(f"qa: error: {message}") and err.count("\n") == 1
+
+
 def test_eval_reports_metrics(settings, service, capsys):
     code, out, _ = run(capsys, "eval", SEED_QUESTIONS, "--json", "--index-dir", settings.index_dir)
     report = json.loads(out)
