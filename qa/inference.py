@@ -11,9 +11,10 @@ from pathlib import Path
 
 import numpy as np
 
+from .settings import BACKENDS
+
 INPUTS = ("input_ids", "attention_mask", "token_type_ids")
 PACKAGED = Path(__file__).resolve().parent.parent / "models" / "reader"
-BACKENDS = ("onnx-int8", "torch")
 
 
 class ReaderError(RuntimeError):

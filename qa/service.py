@@ -30,7 +30,7 @@ from .question import analyse
 from .reader import SpanReader
 from .retrieval import Passage, Retriever
 from .rules import RuleAnswerer
-from .settings import Settings
+from .settings import MAX_PASSAGES, Settings
 
 ENCODE_BATCH = 256
 _NOTHING = object()
@@ -344,8 +344,8 @@ class QAService:
         if len(question) > s.max_question_chars:
             raise QuestionError(f"question is {len(question)} characters long; the limit is {s.max_question_chars}")
         k = s.passages if k is None else k
-        if not 1 <= k <= 50:
-            raise QuestionError("k must be between 1 and 50")
+        if not 1 <= k <= MAX_PASSAGES:
+            raise QuestionError(f"k must be between 1 and {MAX_PASSAGES}")
         history = [" ".join(h.split()) for h in history if h and h.strip()][-s.max_history :]
         if any(len(h) > s.max_question_chars for h in history):
             raise QuestionError(f"history questions are limited to {s.max_question_chars} characters each")

@@ -10,10 +10,15 @@ from typing import Any
 
 ENV_PREFIX = "QA_"
 ANSWERERS = ("rules", "reader")
+BACKENDS = ("onnx-int8", "torch")
+MAX_PASSAGES = 50  # the most passages one question may ask for (the API's k)
 
 
-def setting(default: Any, help: str) -> Any:
-    return field(default=default, metadata={"help": help})
+def setting(
+    default: Any, help: str, at_least: float | None = None, at_most: float | None = None, choices: tuple = ()
+) -> Any:
+    """A setting's default and help, and the values it accepts (checked when `Settings` is made)."""
+    return field(default=default, metadata={"help": help, "at_least": at_least, "at_most": at_most, "choices": choices})
 
 
 @dataclass(frozen=True)
@@ -28,56 +33,90 @@ class Settings:
     )
     offline: bool = setting(True, "never contact a model hub (sets HF_HUB_OFFLINE=1)")
     device: str = setting("cpu", "torch device for the embedding model")
-    batch_size: int = setting(32, "embedding batch size")
+    batch_size: int = setting(32, "embedding batch size", at_least=1)
     embedder_backend: str = setting(
         "onnx-int8",
         "how embeddings are computed: onnx-int8 (an int8 ONNX Runtime copy, built once in cache_dir) or torch",
+        choices=BACKENDS,
     )
-    chunk_chars: int = setting(700, "target chunk size in characters (whole sentences)")
-    chunk_overlap: int = setting(1, "sentences shared by consecutive chunks")
-    candidates: int = setting(40, "passages each retriever (dense, BM25) contributes to the fusion")
-    fusion: str = setting("score", "how dense and BM25 results combine: score (normalised scores) or rrf (ranks)")
-    dense_weight: float = setting(0.5, "fusion=score: weight of the dense score (the rest is BM25's)")
+    chunk_chars: int = setting(700, "target chunk size in characters (whole sentences)", at_least=1)
+    chunk_overlap: int = setting(1, "sentences shared by consecutive chunks", at_least=0)
+    candidates: int = setting(40, "passages each retriever (dense, BM25) contributes to the fusion", at_least=1)
+    fusion: str = setting(
+        "score",
+        "how dense and BM25 results combine: score (normalised scores) or rrf (ranks)",
+        choices=("score", "rrf"),
+    )
+    dense_weight: float = setting(
+        0.5, "fusion=score: weight of the dense score (the rest is BM25's)", at_least=0, at_most=1
+    )
     ann_threshold: int = setting(
-        50_000, "chunks from which the vector index is approximate (IVF) instead of exact (0: always exact)"
+        50_000, "chunks from which the vector index is approximate (IVF) instead of exact (0: always exact)", at_least=0
     )
-    nprobe: int = setting(0, "IVF lists searched per query (0: the index's own, chosen when it was built)")
-    rrf_k: int = setting(60, "fusion=rrf: reciprocal-rank-fusion constant")
-    passages: int = setting(5, "passages the reader reads and returns with an answer (the API's k: how many return)")
-    max_answers: int = setting(3, "most distinct answers returned for one question")
-    answerer: str = setting("reader", "how short answers are chosen: reader (the trained extractive reader) or rules")
-    min_score: float = setting(0.25, "rules: abstain when the best sentence scores below this (calibrated, see README)")
-    answer_ratio: float = setting(0.85, "rules: extra answers must score at least this fraction of the best one")
-    sentence_cache: int = setting(50_000, "rules: sentence embeddings kept between questions (1.5 KB each)")
+    nprobe: int = setting(0, "IVF lists searched per query (0: the index's own, chosen when it was built)", at_least=0)
+    rrf_k: int = setting(60, "fusion=rrf: reciprocal-rank-fusion constant", at_least=1)
+    passages: int = setting(
+        5,
+        "passages the reader reads and returns with an answer (the API's k: how many return)",
+        at_least=1,
+        at_most=MAX_PASSAGES,
+    )
+    max_answers: int = setting(3, "most distinct answers returned for one question", at_least=1)
+    answerer: str = setting(
+        "reader", "how short answers are chosen: reader (the trained extractive reader) or rules", choices=ANSWERERS
+    )
+    min_score: float = setting(
+        0.25, "rules: abstain when the best sentence scores below this (calibrated, see README)", at_least=0, at_most=1
+    )
+    answer_ratio: float = setting(
+        0.85, "rules: extra answers must score at least this fraction of the best one", at_least=0, at_most=1
+    )
+    sentence_cache: int = setting(50_000, "rules: sentence embeddings kept between questions (1.5 KB each)", at_least=0)
     reader: str = setting(
         "packaged", "extractive-QA model: a Hugging Face checkpoint directory, or packaged (models/reader)"
     )
-    reader_backend: str = setting("onnx-int8", "onnx-int8 (ONNX Runtime copy, built once into cache_dir) or torch")
-    reader_threads: int = setting(0, "CPU threads for the reader (0: the cores this process may use)")
-    reader_max_length: int = setting(192, "tokens per question+passage window the reader reads")
-    reader_stride: int = setting(64, "tokens shared by consecutive windows of a long passage")
-    max_answer_tokens: int = setting(30, "longest answer span, in tokens")
+    reader_backend: str = setting(
+        "onnx-int8", "onnx-int8 (ONNX Runtime copy, built once into cache_dir) or torch", choices=BACKENDS
+    )
+    reader_threads: int = setting(0, "CPU threads for the reader (0: the cores this process may use)", at_least=0)
+    reader_max_length: int = setting(
+        192, "tokens per question+passage window the reader reads", at_least=32, at_most=512
+    )
+    reader_stride: int = setting(64, "tokens shared by consecutive windows of a long passage", at_least=0)
+    max_answer_tokens: int = setting(30, "longest answer span, in tokens", at_least=1)
     min_probability: float = setting(
-        0.38, "abstain when the best answer's calibrated probability is below this (tuned: benchmarks/calibrate.py)"
+        0.38,
+        "abstain when the best answer's calibrated probability is below this (tuned: benchmarks/calibrate.py)",
+        at_least=0,
+        at_most=1,
     )
     answerable_prior: float = setting(
-        0.8, "share of questions the articles can answer, for the answer probability (0: the calibration data's, ~0.5)"
+        0.8,
+        "share of questions the articles can answer, for the answer probability (0: the calibration data's, ~0.5)",
+        at_least=0,
+        at_most=1,
     )
-    extra_probability: float = setting(0.5, "a second or third answer is shown only at this calibrated probability")
+    extra_probability: float = setting(
+        0.5, "a second or third answer is shown only at this calibrated probability", at_least=0, at_most=1
+    )
     recency_weight: float = setting(
-        0.0, "added to a passage's retrieval score for being from the newest dated article, in proportion (0: off)"
+        0.0,
+        "added to a passage's retrieval score for being from the newest dated article, in proportion (0: off)",
+        at_least=0,
     )
     cache_dir: Path = setting(Path.home() / ".cache" / "newsqa", "where derived models (the ONNX reader) are kept")
-    max_question_chars: int = setting(500, "longest question accepted")
-    max_history: int = setting(10, "previous questions kept as conversation context")
-    max_article_bytes: int = setting(5_000_000, "largest article file accepted")
+    max_question_chars: int = setting(500, "longest question accepted", at_least=1)
+    max_history: int = setting(10, "previous questions kept as conversation context", at_least=0)
+    max_article_bytes: int = setting(5_000_000, "largest article file accepted", at_least=1)
     host: str = setting("127.0.0.1", "address the web server binds")
-    port: int = setting(8000, "port the web server listens on")
-    workers: int = setting(1, "web server processes; each loads the models, all serve the same index files")
-    rate_limit: int = setting(0, "requests per minute per client address, /health excepted (0: no limit)")
+    port: int = setting(8000, "port the web server listens on", at_least=0, at_most=65535)
+    workers: int = setting(1, "web server processes; each loads the models, all serve the same index files", at_least=1)
+    rate_limit: int = setting(0, "requests per minute per client address, /health excepted (0: no limit)", at_least=0)
     admin_token: str = setting("", "bearer token for POST and DELETE /api/articles (empty: those routes answer 403)")
     feedback_file: Path = setting(Path("feedback.sqlite"), "where answer feedback is kept (relative: inside index_dir)")
-    feedback_rate_limit: int = setting(20, "feedback posts per minute per client address and worker (0: no limit)")
+    feedback_rate_limit: int = setting(
+        20, "feedback posts per minute per client address and worker (0: no limit)", at_least=0
+    )
     progress: bool = setting(True, "show progress bars while indexing")
 
     @classmethod
@@ -105,12 +144,14 @@ class Settings:
     def __post_init__(self) -> None:
         for name in ("index_dir", "seeds_dir", "cache_dir", "feedback_file"):
             object.__setattr__(self, name, Path(getattr(self, name)))
-        if self.workers < 1:
-            raise ValueError(f"setting workers: {self.workers} must be at least 1")
-        if self.fusion not in ("score", "rrf"):
-            raise ValueError(f"setting fusion: {self.fusion!r} is not one of score, rrf")
-        if self.answerer not in ANSWERERS:
-            raise ValueError(f"setting answerer: {self.answerer!r} is not one of {', '.join(ANSWERERS)}")
+        for f in dataclasses.fields(self):
+            value, rule = getattr(self, f.name), f.metadata
+            if rule["choices"] and value not in rule["choices"]:
+                raise ValueError(f"setting {f.name}: {value!r} is not one of {', '.join(rule['choices'])}")
+            low, high = rule["at_least"], rule["at_most"]
+            if (low is not None and value < low) or (high is not None and value > high):
+                limits = f"between {low} and {high}" if high is not None else f"at least {low}"
+                raise ValueError(f"setting {f.name}: {value!r} must be {limits}")
 
 
 def parse_value(f: dataclasses.Field, raw: str) -> Any:

@@ -26,6 +26,25 @@ def test_every_setting_has_help():
     assert all(f.metadata.get("help") for f in dataclasses.fields(Settings))
 
 
+@pytest.mark.parametrize(
+    "env, message",
+    [
+        ({"QA_MIN_PROBABILITY": "2"}, "setting min_probability: 2.0 must be between 0 and 1"),
+        ({"QA_PASSAGES": "0"}, "setting passages: 0 must be between 1 and 50"),
+        ({"QA_MAX_ANSWERS": "0"}, "setting max_answers: 0 must be at least 1"),
+        ({"QA_CANDIDATES": "0"}, "setting candidates: 0 must be at least 1"),
+        ({"QA_DENSE_WEIGHT": "7"}, "setting dense_weight: 7.0 must be between 0 and 1"),
+        ({"QA_READER_MAX_LENGTH": "8"}, "setting reader_max_length: 8 must be between 32 and 512"),
+        ({"QA_READER_BACKEND": "gpu"}, "setting reader_backend: 'gpu' is not one of onnx-int8, torch"),
+        ({"QA_PORT": "70000"}, "setting port: 70000 must be between 0 and 65535"),
+    ],
+)
+def test_out_of_range_settings_are_refused_by_name(env, message):
+    with pytest.raises(ValueError) as err:
+        Settings.from_env(env)
+    assert str(err.value) == message
+
+
 def test_unknown_answerer_is_refused():
     with pytest.raises(ValueError, match="setting answerer: 'magic' is not one of rules, reader"):
         Settings(answerer="magic")
