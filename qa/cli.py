@@ -32,10 +32,22 @@ def settings_parser() -> argparse.ArgumentParser:
             dest=f.name,
             metavar=f.name.upper(),
             default=argparse.SUPPRESS,
-            type=lambda raw, f=f: settings_module.parse_value(f, raw),
+            type=_setting_type(f),
             help=f"{f.metadata['help']} (default: {f.default})",
         )
     return p
+
+
+def _setting_type(f):
+    """An argparse type reading one setting; argparse then names the option and the problem in one line."""
+
+    def parse(raw: str):
+        try:
+            return settings_module.parse_value(f, raw)
+        except ValueError as exc:
+            raise argparse.ArgumentTypeError(str(exc)) from None
+
+    return parse
 
 
 def _parser() -> argparse.ArgumentParser:

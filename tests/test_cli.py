@@ -4,6 +4,8 @@ import json
 import socket
 import time
 
+import pytest
+
 from qa.cli import main
 
 from .conftest import SEED_QUESTIONS, SEEDS
@@ -97,6 +99,14 @@ def test_web_refuses_a_busy_port_and_a_broken_index_in_one_line(tmp_path, capsys
     assert web_main(["--port", str(port), "--index-dir", str(tmp_path / "index")]) == 2
     lines = capsys.readouterr().err.strip().splitlines()
     assert "unreadable manifest" in lines[-1] and "qa index build" in lines[-1] and "Traceback" not in "".join(lines)
+    assert web_main(["--min-probability", "2"]) == 2
+    assert capsys.readouterr().err == "qa-web: setting min_probability: 2.0 must be between 0 and 1\n"
+    with pytest.raises(SystemExit):
+        web_main(["--passages", "many"])
+    assert capsys.readouterr().err.splitlines()[-1] == (
+        "qa-web: error: argument --passages: setting passages: cannot read 'many' as int "
+        "(invalid literal for int() with base 10: 'many')"
+    )
 
 
 def test_web_workers_share_the_index_and_see_new_generations(fresh_service, tmp_path):

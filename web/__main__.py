@@ -32,7 +32,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="qa-web", description="Serve the News QA chat and JSON API.", parents=[settings_parser()]
     )
-    settings = settings_from(parser.parse_args(argv))
+    try:
+        settings = settings_from(parser.parse_args(argv))
+    except ValueError as exc:  # a setting it cannot read, or a value it does not accept
+        print(f"qa-web: {exc}", file=sys.stderr)
+        return 2
     qa = QAService(settings)
     try:
         problem = port_problem(settings.host, settings.port)
