@@ -15,6 +15,7 @@ from .settings import BACKENDS
 
 INPUTS = ("input_ids", "attention_mask", "token_type_ids")
 PACKAGED = Path(__file__).resolve().parent.parent / "models" / "reader"
+WRITABLE_CACHE = "set cache_dir (QA_CACHE_DIR) to a writable directory, or use"  # then the torch backend's setting
 
 
 class ReaderError(RuntimeError):
@@ -165,5 +166,9 @@ def open_runner(path: str | Path, backend: str, cache_dir: Path, threads: int = 
         return TorchRunner(model, threads), tokenizer
     onnx = Path(cache_dir) / f"reader-{weights_id(Path(path))}.int8.onnx"
     if not onnx.exists():
-        export_int8(load_torch(path, offline)[0], onnx)
+        try:
+            export_int8(load_torch(path, offline)[0], onnx)
+        except OSError as exc:
+            hint = f"{WRITABLE_CACHE} reader_backend=torch"
+            raise ReaderError(f"cannot build the int8 reader in {cache_dir}: {exc}; {hint}") from exc
     return OnnxRunner(onnx, threads), load_tokenizer(path, offline)

@@ -224,6 +224,9 @@ def test_onnx_int8_copy_agrees_with_torch(tiny_model, tmp_path):
         open_runner(tiny_model, "tpu", tmp_path)
     with pytest.raises(ReaderError, match="not found"):
         open_runner(tmp_path / "missing", "torch", tmp_path)
+    (tmp_path / "a-file").write_text("not a directory")
+    with pytest.raises(ReaderError, match="cannot build the int8 reader in .*a-file: .*reader_backend=torch"):
+        open_runner(tiny_model, "onnx-int8", tmp_path / "a-file")
 
 
 def test_reader_maps_spans_to_context_characters(tiny_model):
