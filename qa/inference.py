@@ -56,10 +56,18 @@ def load_tokenizer(path: str | Path, offline: bool = True):
     return _loading(path, _transformers().AutoTokenizer.from_pretrained, offline)
 
 
-def load_torch(path: str | Path, offline: bool = True):
+def load_torch(path: str | Path, offline: bool = True, trained_head: bool = True):
     """(model, tokenizer) of a Hugging Face extractive-QA checkpoint, in float32, in eval mode; `offline`: never
-    contact a model hub."""
-    model = _loading(path, _transformers().AutoModelForQuestionAnswering.from_pretrained, offline)
+    contact a model hub. A checkpoint without a QA head (a plain encoder) is refused unless `trained_head` is
+    False (the base of a training run): its head would start random and every answer would be noise."""
+    load = _transformers().AutoModelForQuestionAnswering.from_pretrained
+    model, info = _loading(path, lambda name, **kw: load(name, output_loading_info=True, **kw), offline)
+    head = [key for key in info.get("missing_keys", ()) if key.startswith("qa_outputs")]
+    if trained_head and head:
+        raise ReaderError(
+            f"reader model {str(path)!r} has no extractive-QA head ({', '.join(sorted(head))} missing): point the "
+            f"reader setting at a question-answering checkpoint, or train one from it with `qa reader train --base`"
+        )
     return model.float().eval(), load_tokenizer(path, offline)
 
 

@@ -140,7 +140,7 @@ def train(cfg: TrainConfig, log: Callable[[str], None] = print) -> dict:
     resumed = (ckpt / STATE).exists()
     state = json.loads((ckpt / STATE).read_text()) if resumed else {"step": 0, "epoch": 0, "block": 0, "log": []}
     device = ("cuda" if torch.cuda.is_available() else "cpu") if cfg.device == "auto" else cfg.device
-    model, tokenizer = load_torch(ckpt if resumed else resolve_model(cfg.base))
+    model, tokenizer = load_torch(ckpt if resumed else resolve_model(cfg.base), trained_head=resumed)
     model.to(device)
     if cfg.freeze_embeddings:
         model.get_input_embeddings().weight.requires_grad_(False)

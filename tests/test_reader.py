@@ -194,6 +194,23 @@ def test_cli_trains_and_exports(tiny_model, tmp_path, capsys):
     assert (tmp_path / "m" / "config.json").exists()
 
 
+def test_a_plain_encoder_is_no_reader_but_a_base_to_train_from(tiny_model, tmp_path, capsys):
+    from transformers import BertModel
+
+    encoder = tmp_path / "encoder"
+    model, tokenizer = load_torch(tiny_model)
+    BertModel(model.config).save_pretrained(encoder)  # the same architecture without the span head
+    tokenizer.save_pretrained(encoder)
+    with pytest.raises(ReaderError, match="has no extractive-QA head .*qa_outputs.weight"):
+        load_torch(encoder)
+    with pytest.raises(ReaderError, match="no extractive-QA head"):
+        open_runner(encoder, "onnx-int8", tmp_path / "cache")
+    args = ["reader", "train", "--data", str(DATA), "--out", str(tmp_path / "run"), "--base", str(encoder)]
+    assert main([*args, "--examples", "8", "--batch-size", "4", "--max-length", "64", "--stride", "16"]) == 0
+    assert "saved step 2 of 2" in capsys.readouterr().out
+    assert load_torch(tmp_path / "run" / "checkpoint")[0] is not None  # the trained head is there now
+
+
 def test_export_averages_several_checkpoints(tiny_model, tmp_path, capsys):
     from transformers import BertConfig, BertForQuestionAnswering
 
