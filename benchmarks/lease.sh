@@ -1,5 +1,9 @@
 #!/usr/bin/env bash
-# Reader training on a lent GPU. Run on the device machine from the repository root, with `.gpu` carried:
+# Reader training on a lent GPU. First, here (about 12 minutes on 2 cores; each step skipped once done):
+#
+#   bash benchmarks/lease.sh prepare     # .gpu/data.jsonl.gz and the wheels the device image lacks
+#
+# then on the device machine, from the repository root, with `.gpu` carried:
 #
 #   bash benchmarks/lease.sh train MINUTES SEED [SEED ...]   # a run per seed from models/reader, side by side
 #   bash benchmarks/lease.sh fetch SEED                      # that run's export again (the machine still warm)
@@ -12,6 +16,27 @@
 # lease), with the runs' log tails in $OUT/logs.txt. Here, join them:
 #   cat DIR/model.safetensors.part-* > DIR/model.safetensors && rm DIR/model.safetensors.part-*
 set -euo pipefail
+if [ "${1:-}" = prepare ]; then  # on this machine: the data file and wheels, with the project's own Python
+    PY=${PY:-.venv/bin/python}
+    GPU_DIR=${GPU_DIR:-.gpu}
+    PARTS=${PARTS:-index/bench/gpu-data}  # the files it merges (not carried: the carry limit is 64 MiB)
+    mkdir -p "$GPU_DIR" "$PARTS"
+    [ -f "$PARTS/tune.jsonl.gz" ] || $PY -m benchmarks.tuning --out "$PARTS/tune.jsonl.gz" --train-questions 0
+    [ -f "$PARTS/adv.jsonl.gz" ] || $PY -m benchmarks.unanswerable --kinds antonym,negation --out "$PARTS/adv.jsonl.gz"
+    if [ ! -f "$PARTS/hard20k.jsonl.gz" ]; then  # retrieved no-answer passages need the train-article index
+        [ -f index/bench/build-onnx-int8/manifest.json ] ||
+            $PY -m benchmarks.build --modes onnx-int8 --sample 0 --out "$PARTS"  # (its results stay out of git)
+        $PY -m benchmarks.negatives --out "$PARTS/hard20k.jsonl.gz" --questions 20000 --seed 1
+    fi
+    train=$($PY -c 'from benchmarks.squad import TRAIN, require; require(TRAIN); print(TRAIN)')
+    $PY -m benchmarks.trainset --out "$GPU_DIR/data.jsonl.gz" "$train" "$PARTS/tune.jsonl.gz" \
+        "$PARTS/tune.jsonl.gz" "$PARTS/hard20k.jsonl.gz" "$PARTS/adv.jsonl.gz"
+    compgen -G "$GPU_DIR/tokenizers-0.23.3-*.whl" >/dev/null ||  # the device image has 0.23.2 (see the model card)
+        $PY -m pip download -q --no-deps --only-binary=:all: --python-version 3.12 --implementation cp \
+            --platform manylinux_2_17_x86_64 -d "$GPU_DIR" tokenizers==0.23.3
+    du -sh "$GPU_DIR"
+    exit 0
+fi
 PY=${PY:-python3}
 RUNS=${RUNS:-/tmp/lease}
 GPU_DIR=${GPU_DIR:-.gpu}
@@ -53,7 +78,7 @@ train)
     ;;
 fetch) fetch "$2" ;;
 *)
-    echo "usage: bash benchmarks/lease.sh train MINUTES SEED [SEED ...] | fetch SEED" >&2
+    echo "usage: bash benchmarks/lease.sh prepare | train MINUTES SEED [SEED ...] | fetch SEED" >&2
     exit 2
     ;;
 esac
