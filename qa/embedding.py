@@ -79,7 +79,7 @@ class Embedder:
         self._onnx = self._open_onnx(path, Path(cache_dir or ".")) if backend == "onnx-int8" else None
 
     def _open_onnx(self, path: str, cache_dir: Path):
-        from .inference import WRITABLE_CACHE, OnnxRunner, ReaderError, export_int8, weights_id
+        from .inference import OnnxRunner, ReaderError, cache_hint, export_int8, weights_id
 
         kinds = [type(m).__name__ for m in self._model]
         pooling = self._model[1] if len(kinds) > 1 else None
@@ -92,7 +92,7 @@ class Embedder:
                 export_int8(self._model[0].auto_model, target, outputs=("last_hidden_state",))
             return OnnxRunner(target, 1)
         except (ReaderError, OSError) as exc:
-            hint = f"; {WRITABLE_CACHE} embedder_backend=torch" if isinstance(exc, OSError) else ""
+            hint = f"; {cache_hint('embedder')}" if isinstance(exc, OSError) else ""
             raise ModelError(f"cannot build the int8 embedder in {cache_dir}: {exc}{hint}") from exc
 
     def encode(self, texts: Sequence[str], progress: bool = False) -> np.ndarray:

@@ -15,7 +15,6 @@ from .settings import BACKENDS
 
 INPUTS = ("input_ids", "attention_mask", "token_type_ids")
 PACKAGED = Path(__file__).resolve().parent.parent / "models" / "reader"
-WRITABLE_CACHE = "set cache_dir (QA_CACHE_DIR) to a writable directory, or use"  # then the torch backend's setting
 
 
 class ReaderError(RuntimeError):
@@ -107,6 +106,11 @@ class OnnxRunner:
         return tuple(self.session.run(None, {k: v.astype(np.int64) for k, v in inputs.items() if k in self.names}))
 
 
+def cache_hint(model: str) -> str:
+    """What to do when the int8 copy of the `model` ("reader" or "embedder") cannot be written."""
+    return f"set cache_dir (QA_CACHE_DIR) to a writable directory, or use {model}_backend=torch"
+
+
 def weights_id(path: Path) -> str:
     """A short content hash of a checkpoint's weights and config (names its ONNX copy in the cache)."""
     digest = hashlib.sha256(str(Path(path).resolve()).encode() if not Path(path).is_dir() else b"")
@@ -177,6 +181,5 @@ def open_runner(path: str | Path, backend: str, cache_dir: Path, threads: int = 
         try:
             export_int8(load_torch(path, offline)[0], onnx)
         except OSError as exc:
-            hint = f"{WRITABLE_CACHE} reader_backend=torch"
-            raise ReaderError(f"cannot build the int8 reader in {cache_dir}: {exc}; {hint}") from exc
+            raise ReaderError(f"cannot build the int8 reader in {cache_dir}: {exc}; {cache_hint('reader')}") from exc
     return OnnxRunner(onnx, threads), load_tokenizer(path, offline)

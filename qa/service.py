@@ -201,22 +201,14 @@ class QAService:
             if not found:
                 problems.append(f"{source}: no articles found (supported: {' '.join(SUFFIXES)})")
             articles += found
-        try:
-            articles = self._unique(articles)
-        except ArticleError as exc:
-            problems += exc.problems
+        problems += _repeated(articles)
         if problems:
             raise ArticleError(*problems)
         return articles
 
     @staticmethod
     def _unique(articles: list[Article]) -> list[Article]:
-        seen: dict[str, str] = {}
-        repeated = []
-        for a in articles:
-            if a.id in seen:
-                repeated.append(f"{a.source}: article id {a.id!r} is also used by {seen[a.id]}")
-            seen.setdefault(a.id, a.source)
+        repeated = _repeated(articles)
         if repeated:
             raise ArticleError(*repeated)
         return articles
@@ -448,3 +440,15 @@ def newest_first(answers: list[Answer], published: dict[str, str]) -> list[Answe
         return answers
     order = sorted(range(len(answers)), key=lambda i: dates[i], reverse=True)  # stable: ties keep their order
     return [answers[i] for i in order]
+
+
+def _repeated(articles: list[Article]) -> list[str]:
+    """A problem for each article whose id an earlier one already has."""
+    first: dict[str, str] = {}  # id -> where it was first seen
+    problems = []
+    for a in articles:
+        if a.id in first:
+            problems.append(f"{a.source}: article id {a.id!r} is also used by {first[a.id]}")
+        else:
+            first[a.id] = a.source
+    return problems
