@@ -101,10 +101,14 @@ def make_id(raw: str) -> str:
 
 
 def load_path(path: Path, max_bytes: int) -> list[Article]:
-    """Articles in a file, or in every supported file below a directory (sorted)."""
+    """Articles in a file, or in every supported file below a directory (sorted; hidden ones skipped)."""
     path = Path(path)
     if path.is_dir():
-        files = sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in SUFFIXES)
+        files = sorted(
+            p
+            for p in path.rglob("*")
+            if p.is_file() and p.suffix.lower() in SUFFIXES and not _hidden(p.relative_to(path))
+        )
         articles, problems = [], []
         for f in files:
             try:
@@ -117,6 +121,11 @@ def load_path(path: Path, max_bytes: int) -> list[Article]:
     if not path.exists():
         raise ArticleError(f"{path}: no such file or directory")
     return load_file(path, max_bytes)
+
+
+def _hidden(relative: Path) -> bool:
+    """A dot-file or one inside a dot-folder (.git, macOS's ._ copies, editor backups): never an article."""
+    return any(part.startswith(".") for part in relative.parts)
 
 
 def load_file(path: Path, max_bytes: int) -> list[Article]:

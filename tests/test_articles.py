@@ -127,6 +127,9 @@ def test_directory_loads_supported_files_sorted(tmp_path):
     write(tmp_path, "b.txt", "B\nbody b")
     write(tmp_path, "a.md", "# A\nbody a")
     write(tmp_path, "skip.csv", "x,y")
+    write(tmp_path, "._b.txt", b"\x00\x05\x16\x07 macOS metadata")  # hidden files and folders are skipped
+    (tmp_path / ".git").mkdir()
+    write(tmp_path, ".git/notes.md", "# Not an article\nbody")
     assert [a.id for a in load_path(tmp_path, LIMIT)] == ["a", "b"]
 
 
