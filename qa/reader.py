@@ -122,6 +122,9 @@ class SpanReader:
         batch_size: int = 16,
     ):
         check_windows(tokenizer)
+        longest = getattr(tokenizer, "model_max_length", 0)  # transformers puts ~1e30 where it is not known
+        if 0 < longest < 1_000_000 and max_length > longest:
+            raise ReaderError(f"reader_max_length {max_length} is longer than this reader reads ({longest} tokens)")
         self.runner, self.tokenizer = runner, tokenizer
         self.calibrator = calibrator or Calibrator()  # the model's own calibration, saved beside its weights
         self.windows_read, self.seconds = 0, 0.0  # running totals, for reports

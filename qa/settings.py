@@ -80,7 +80,7 @@ class Settings:
     )
     reader_threads: int = setting(0, "CPU threads for the reader (0: the cores this process may use)", at_least=0)
     reader_max_length: int = setting(
-        192, "tokens per question+passage window the reader reads", at_least=32, at_most=512
+        192, "tokens per question+passage window the reader reads (at most what its model reads)", at_least=32
     )
     reader_stride: int = setting(64, "tokens shared by consecutive windows of a long passage", at_least=0)
     max_answer_tokens: int = setting(30, "longest answer span, in tokens", at_least=1)

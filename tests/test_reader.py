@@ -273,6 +273,13 @@ def test_a_tokenizer_that_drops_the_end_of_long_passages_is_refused(tiny_model, 
         SpanReader(TorchRunner(model), tokenizer)
 
 
+def test_windows_longer_than_the_model_reads_are_refused(tiny_model):
+    model, tokenizer = load_torch(tiny_model)
+    SpanReader(TorchRunner(model), tokenizer, max_length=tokenizer.model_max_length)
+    with pytest.raises(ReaderError, match="reader_max_length 1024 is longer than this reader reads \\(512 tokens"):
+        SpanReader(TorchRunner(model), tokenizer, max_length=1024)
+
+
 def test_best_spans_respect_order_length_and_context():
     offsets = [None, None, (0, 3), (4, 9), (10, 12), None]
     start = np.array([9.0, 0, 1, 5, 0, -50])
