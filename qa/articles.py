@@ -5,15 +5,18 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import TypeVar
 
 FEED_SUFFIXES = (".xml", ".rss", ".atom")  # RSS and Atom documents (qa/feeds.py)
 SUFFIXES = (".txt", ".md", ".html", ".htm", ".jsonl", *FEED_SUFFIXES)
 _ID_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 MAX_LISTED = 20  # problems one ArticleError names; the rest are counted
+T = TypeVar("T")
 
 
 class ArticleError(ValueError):
@@ -26,6 +29,26 @@ class ArticleError(ValueError):
         if len(self.problems) > MAX_LISTED:
             listed.append(f"  ... and {len(self.problems) - MAX_LISTED} more")
         super().__init__(problems[0] if len(problems) == 1 else "\n".join([f"{len(problems)} problems:", *listed]))
+
+
+def read_each(items: Iterable[T], read: Callable[[T], list[Article]]) -> tuple[list[Article], list[str]]:
+    """`read` applied to every item: the articles of those that read, and the problems of those that did not
+    (going on past each, so that one error can name them all)."""
+    articles, problems = [], []
+    for item in items:
+        try:
+            articles += read(item)
+        except ArticleError as exc:
+            problems += exc.problems
+    return articles, problems
+
+
+def read_all(items: Iterable[T], read: Callable[[T], list[Article]]) -> list[Article]:
+    """`read_each`, raising one ArticleError naming every problem if there was any."""
+    articles, problems = read_each(items, read)
+    if problems:
+        raise ArticleError(*problems)
+    return articles
 
 
 @dataclass(frozen=True)
@@ -109,15 +132,7 @@ def load_path(path: Path, max_bytes: int) -> list[Article]:
             for p in path.rglob("*")
             if p.is_file() and p.suffix.lower() in SUFFIXES and not _hidden(p.relative_to(path))
         )
-        articles, problems = [], []
-        for f in files:
-            try:
-                articles += load_file(f, max_bytes)
-            except ArticleError as exc:
-                problems += exc.problems
-        if problems:
-            raise ArticleError(*problems)
-        return articles
+        return read_all(files, lambda f: load_file(f, max_bytes))
     if not path.exists():
         raise ArticleError(f"{path}: no such file or directory")
     return load_file(path, max_bytes)
@@ -191,20 +206,15 @@ def _from_text(raw: str, markdown: bool) -> tuple[str, str]:
 
 def _from_jsonl(raw: str, path: Path, max_bytes: int) -> list[Article]:
     """One article per non-blank line; every bad line is named in one error."""
-    articles, problems = [], []
-    for n, line in enumerate(raw.split("\n"), 1):
-        if not line.strip():
-            continue
-        where = f"{path}:{n}"
-        try:
-            articles.append(from_record(json.loads(line), where, max_bytes))
-        except json.JSONDecodeError as exc:
-            problems.append(f"{where}: invalid JSON ({exc.msg} at column {exc.colno})")
-        except ArticleError as exc:
-            problems += exc.problems
-    if problems:
-        raise ArticleError(*problems)
-    return articles
+    numbered = ((n, line) for n, line in enumerate(raw.split("\n"), 1) if line.strip())
+    return read_all(numbered, lambda nl: _jsonl_record(f"{path}:{nl[0]}", nl[1], max_bytes))
+
+
+def _jsonl_record(where: str, line: str, max_bytes: int) -> list[Article]:
+    try:
+        return [from_record(json.loads(line), where, max_bytes)]
+    except json.JSONDecodeError as exc:
+        raise ArticleError(f"{where}: invalid JSON ({exc.msg} at column {exc.colno})") from None
 
 
 def from_record(rec, where: str, max_bytes: int) -> Article:

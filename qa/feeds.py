@@ -7,7 +7,7 @@ import re
 from datetime import UTC, datetime
 from pathlib import Path
 
-from .articles import Article, ArticleError, checked, html_text, make_id, metadata
+from .articles import Article, ArticleError, checked, html_text, make_id, metadata, read_all
 
 
 def from_feed(raw: str, path: Path) -> list[Article]:
@@ -21,32 +21,28 @@ def from_feed(raw: str, path: Path) -> list[Article]:
     if not feed.version and not feed.entries:
         raise ArticleError(f"{path}: not an RSS or Atom feed")
     outlet = " ".join(str(feed.feed.get("title", "")).split())
-    articles, problems = [], []
-    for n, entry in enumerate(feed.entries, 1):
-        where = f"{path}: entry {n}"
-        body = entry.get("content", [{}])[0].get("value") or entry.get("summary") or ""
-        text = html_text(body)
-        title = " ".join(html_text(entry.get("title", "")).split())
-        if not text.strip():
-            continue  # a headline-only entry: nothing to quote
-        stamp = entry.get("published_parsed") or entry.get("updated_parsed")
-        fields = {
-            "published": datetime(*stamp[:6], tzinfo=UTC).isoformat() if stamp else "",
-            "url": entry.get("link", ""),
-            "source": outlet,
-            "authors": _authors(entry),
-        }
-        raw_id = entry.get("id") or entry.get("link") or title
-        try:
-            if not raw_id:
-                raise ArticleError(f"{where}: has no id, link or title")
-            article = Article(make_id(raw_id), title or raw_id, text, where, **metadata(fields, where))
-            articles.append(checked(article, where))
-        except ArticleError as exc:
-            problems += exc.problems
-    if problems:
-        raise ArticleError(*problems)
-    return articles
+    return read_all(enumerate(feed.entries, 1), lambda ne: _entry(path, outlet, *ne))
+
+
+def _entry(path: Path, outlet: str, n: int, entry) -> list[Article]:
+    """Entry `n` of a feed as an article ([] for a headline without text)."""
+    where = f"{path}: entry {n}"
+    body = entry.get("content", [{}])[0].get("value") or entry.get("summary") or ""
+    text = html_text(body)
+    title = " ".join(html_text(entry.get("title", "")).split())
+    if not text.strip():
+        return []  # a headline-only entry: nothing to quote
+    stamp = entry.get("published_parsed") or entry.get("updated_parsed")
+    fields = {
+        "published": datetime(*stamp[:6], tzinfo=UTC).isoformat() if stamp else "",
+        "url": entry.get("link", ""),
+        "source": outlet,
+        "authors": _authors(entry),
+    }
+    raw_id = entry.get("id") or entry.get("link") or title
+    if not raw_id:
+        raise ArticleError(f"{where}: has no id, link or title")
+    return [checked(Article(make_id(raw_id), title or raw_id, text, where, **metadata(fields, where)), where)]
 
 
 def _authors(entry) -> list[str]:

@@ -18,7 +18,7 @@ from tqdm import tqdm
 
 from . import cluster
 from .answer import Answer, Answerer
-from .articles import SUFFIXES, Article, ArticleError, ArticleSummary, load_path
+from .articles import SUFFIXES, Article, ArticleError, ArticleSummary, load_path, read_each
 from .calibration import Calibrator
 from .chunking import article_passages
 from .embedding import CachedEncoder, Embedder
@@ -191,16 +191,14 @@ class QAService:
     def _load(self, *sources: Path) -> list[Article]:
         """Every article of the sources, or one error naming every unreadable file or line (and, among the sources
         read, every repeated id)."""
-        articles, problems = [], []
-        for source in sources:
-            try:
-                found = load_path(Path(source), self.settings.max_article_bytes)
-            except ArticleError as exc:
-                problems += exc.problems
-                continue
-            if not found:
-                problems.append(f"{source}: no articles found (supported: {' '.join(SUFFIXES)})")
-            articles += found
+
+        def found(source: Path) -> list[Article]:
+            articles = load_path(Path(source), self.settings.max_article_bytes)
+            if not articles:
+                raise ArticleError(f"{source}: no articles found (supported: {' '.join(SUFFIXES)})")
+            return articles
+
+        articles, problems = read_each(sources, found)
         problems += _repeated(articles)
         if problems:
             raise ArticleError(*problems)
