@@ -83,12 +83,21 @@ def _parser() -> argparse.ArgumentParser:
         "-k", type=int, default=None, help="passages to search and show (default: 3 shown after no answer)"
     )
     ask.add_argument("--json", action="store_true", help="print the JSON the API returns")
+    ask.add_argument(
+        "--after",
+        action="append",
+        default=[],
+        metavar="QUESTION",
+        help="an earlier question of the conversation (repeat, oldest first): read the question as its follow-up",
+    )
     ask.add_argument("--since", default="", help="only articles published on or after this date (YYYY-MM-DD)")
     ask.add_argument("--until", default="", help="only articles published on or before this date (YYYY-MM-DD)")
     ev = sub.add_parser(
         "eval", help="exact match, F1, recall@k and abstention accuracy on a questions file", parents=[common]
     )
-    ev.add_argument("questions", type=Path, help='JSONL: {"question", "answers": [...]} ([] = must abstain)')
+    ev.add_argument(
+        "questions", type=Path, help='JSONL: {"question", "answers": [...], "history"?: [...]} ([] = must abstain)'
+    )
     ev.add_argument("--docs", type=Path, help="index these articles first (in --index-dir) instead of using the index")
     ev.add_argument("--sample", type=int, default=None, help="evaluate a random sample of this many (0: all)")
     ev.add_argument("--seed", type=int, default=0, help="random seed for --sample")
@@ -186,7 +195,7 @@ def _run(service: QAService, args: argparse.Namespace) -> int:
         print(f"{lines} {'questions' if args.verdict == 'correct' else 'wrong answers'} written to {args.file}")
         return 0
     if args.command == "ask":
-        result = service.ask(args.question, args.k, since=args.since, until=args.until)
+        result = service.ask(args.question, args.k, history=args.after, since=args.since, until=args.until)
         if args.json:
             print(json.dumps(result_payload(result), indent=2))
         else:
@@ -232,7 +241,8 @@ def _describe(report) -> str:
 def _format_result(result, answerer: str, shown: int | None = None) -> str:
     """Answers with their quotes and citations; after an abstention (or with -k) the passages searched, so that
     a reader can look for themselves."""
-    lines = [NO_ANSWER] if result.abstained else []
+    lines = [f"Read as: {result.interpreted}"] if result.interpreted else []
+    lines += [NO_ANSWER] if result.abstained else []
     for i, a in enumerate(result.answers, 1):
         c = a.citation
         lines.append(f"{i}. {a.text}  ({score_label(a.score, answerer)})")

@@ -22,7 +22,8 @@ if TYPE_CHECKING:
 
 
 def load_questions(path: Path, sample: int | None = None, seed: int = 0) -> list[dict]:
-    """The questions of a JSONL file, or a random `sample` of them (None or 0: all)."""
+    """The questions of a JSONL file, or a random `sample` of them (None or 0: all). A question may carry the
+    `history` of questions asked before it in the same conversation, as the API takes them."""
     rows = []
     for n, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), 1):
         if not line.strip():
@@ -35,8 +36,10 @@ def load_questions(path: Path, sample: int | None = None, seed: int = 0) -> list
             not isinstance(row, dict)
             or not isinstance(row.get("question"), str)
             or not isinstance(row.get("answers"), list)
+            or not isinstance(row.get("history", []), list)
+            or not all(isinstance(h, str) for h in row.get("history", []))
         ):
-            raise ValueError(f'{path}:{n}: expected {{"question": str, "answers": [str, ...]}}')
+            raise ValueError(f'{path}:{n}: expected {{"question": str, "answers": [str, ...], "history"?: [str, ...]}}')
         rows.append(row)
     if not rows:
         raise ValueError(f"{path}: no questions in it")
@@ -76,7 +79,7 @@ def evaluate(
     latencies, shown, right = [], [], []
     for row in rows:
         started = time.perf_counter()
-        result = service.ask(row["question"], k=k)
+        result = service.ask(row["question"], k=k, history=row.get("history", ()))
         latencies.append(time.perf_counter() - started)
         gold = row["answers"]
         for a in result.answers:  # every shown answer, for the reliability table

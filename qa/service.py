@@ -23,7 +23,7 @@ from .calibration import Calibrator
 from .chunking import article_passages
 from .embedding import CachedEncoder, Embedder
 from .feedback import MAX_ANSWER_CHARS, Feedback, FeedbackError, FeedbackLog
-from .followup import NEEDS_ANSWER, resolve
+from .followup import NEEDS_ANSWER, fill_in, fragment, resolve
 from .index import MANIFEST, IndexStateError, Manifest, Snapshot, live_files, read_manifest, writing
 from .inference import open_runner, reader_path
 from .question import analyse
@@ -365,19 +365,24 @@ class QAService:
         return self.current().retriever.search(query, self.embedder.encode([query])[0], k or self.settings.passages)
 
     def _follow_up(self, question: str, history: list[str]) -> tuple[str, str]:
-        """The question to read and the text to search with. A pronoun that points back at the previous
+        """The question to read and the text to search with. An elliptical follow-up ("and the British one?")
+        is filled in from the previous question as it was read; a pronoun that points back at the previous
         turn's answer (or topic) is replaced by it; another follow-up searches with the previous question too."""
-        if not history or not analyse(question).is_follow_up:
+        elliptical = fragment(question) is not None
+        if not history or not (elliptical or analyse(question).is_follow_up):
             return question, question
-        previous = analyse(history[-1])
-        answer = None
-        if previous.type in NEEDS_ANSWER:
-            key = _turns_key(self.current().stamp, history)
-            if key not in self._answered:
-                self.ask(history[-1], history=history[:-1])  # remembers its answer under `key`
-            answer = self._answered.get(key)
-        resolved = resolve(question, previous, answer)
-        return (resolved, resolved) if resolved else (question, f"{history[-1]} {question}")
+        before = self._follow_up(history[-1], history[:-1])[0]
+        if elliptical:
+            resolved = fill_in(question, before)
+        else:
+            previous, answer = analyse(before), None
+            if previous.type in NEEDS_ANSWER:
+                key = _turns_key(self.current().stamp, history)
+                if key not in self._answered:
+                    self.ask(history[-1], history=history[:-1])  # remembers its answer under `key`
+                answer = self._answered.get(key)
+            resolved = resolve(question, previous, answer)
+        return (resolved, resolved) if resolved else (question, f"{before} {question}")
 
     def _remember(self, key: tuple, answer: str | None) -> None:
         with self._memory_lock:

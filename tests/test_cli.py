@@ -46,6 +46,8 @@ def test_build_add_remove_stats_ask(tmp_path, capsys):
     assert len(lines) == 5 and all(", chars " in line for line in lines[2:])
     code, out, _ = run(capsys, "ask", "Who is the Italian foreign minister?", "-k", "2", *index)
     assert "% likely right)" in out.splitlines()[0] and out.count("\n   - ") == 2
+    code, out, _ = run(capsys, "ask", "and the Syrian one?", "--after", "Who is the Iranian president?", *index)
+    assert code == 0 and out.startswith("Read as: Who is the Syrian president?\n")
 
     code, out, _ = run(capsys, "index", "remove", "extra", *index)
     assert code == 0 and out.startswith("1 removed")
@@ -81,6 +83,17 @@ def test_eval_reports_metrics(settings, service, capsys):
     for key in ("exact_match", "f1", "recall@5", "abstention_accuracy", "latency_ms_p50"):
         assert 0 <= report[key] <= (1 if key != "latency_ms_p50" else 60_000)
     assert report["recall@5"] >= 0.9 and report["no_answer_accuracy"] == 1 and report["exact_match"] >= 0.5
+
+
+def test_eval_asks_each_question_with_its_history(settings, service, tmp_path, capsys):
+    """A follow-up in a questions file is asked as the chat asks it: after the questions in its `history`."""
+    direct = service.ask("Who is the British Secretary of State?")
+    assert direct.answers
+    path = tmp_path / "followups.jsonl"
+    row = {"question": "and the British one?", "answers": [direct.answers[0].text]}
+    path.write_text(json.dumps(row) + "\n" + json.dumps(row | {"history": ["Who is the US Secretary of State?"]}))
+    code, out, _ = run(capsys, "eval", path, "--json", "--index-dir", settings.index_dir)
+    assert code == 0 and json.loads(out)["exact_match"] == 0.5  # the bare fragment alone finds nothing
 
 
 def test_web_refuses_a_busy_port_and_a_broken_index_in_one_line(tmp_path, capsys):

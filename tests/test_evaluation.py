@@ -25,6 +25,9 @@ def test_load_questions_sample_and_errors(tmp_path):
     path.write_text('{"question": "q"}')
     with pytest.raises(ValueError, match="q.jsonl:1"):
         load_questions(path)
+    path.write_text('{"question": "and where?", "answers": [], "history": [["when?"]]}')
+    with pytest.raises(ValueError, match="history"):
+        load_questions(path)
 
 
 class Margins:

@@ -1,8 +1,9 @@
-"""Resolving a follow-up's pronoun to the previous turn's answer or topic."""
+"""Resolving a follow-up: its pronoun to the previous turn's answer or topic, an elliptical fragment ("and the
+British one?") by filling it into the previous question."""
 
 import pytest
 
-from qa.followup import resolve
+from qa.followup import fill_in, fragment, resolve
 from qa.question import analyse
 
 
@@ -39,3 +40,85 @@ def test_pronoun_is_replaced(previous, answer, question, expected):
 )
 def test_nothing_to_resolve(previous, answer, question):
     assert resolve(question, analyse(previous), answer) is None
+
+
+@pytest.mark.parametrize(
+    "previous, question, expected",
+    [
+        # "the X one": the noun phrase's modifier is replaced, or added where it has none
+        ("who is the US Secretary of State?", "and the British one?", "Who is the British Secretary of State?"),
+        (
+            "How many missiles hit the Syrian airbase?",
+            "And the Russian one?",
+            "How many missiles hit the Russian airbase?",
+        ),
+        (
+            "What is the name of the Italian foreign minister?",
+            "the French one?",
+            "What is the name of the French foreign minister?",
+        ),
+        ("Who is the prime minister?", "and the Italian one?", "Who is the Italian prime minister?"),
+        ("Who was the former prime minister?", "and the current one?", "Who was the current prime minister?"),
+        ("Who is Veloria's trade minister?", "and the Ostrian one?", "Who is the Ostrian trade minister?"),
+        ("Who won the G7 vote?", "and the G20 one?", "Who won the G20 vote?"),
+        # a phrase with the same preposition (or one of its kind) is replaced, else the fragment is added
+        ("How many people were killed in Idlib province?", "and in Aleppo?", "How many people were killed in Aleppo?"),
+        (
+            "How many people were evacuated in the valley?",
+            "and near Torvik?",
+            "How many people were evacuated near Torvik?",
+        ),
+        ("Who is the director of the Bank of England?", "and of the Fed?", "Who is the director of the Fed?"),
+        ("Who did Tillerson meet?", "and in Moscow?", "Who did Tillerson meet in Moscow?"),
+        # a name replaces the last name, keeping its 's; a noun phrase the last noun phrase
+        ("What did Johnson say about Russia?", "what about Iran?", "What did Johnson say about Iran?"),
+        (
+            "Who is Kelvar Telecom's chief executive?",
+            "how about Nordlicht Air?",
+            "Who is Nordlicht Air's chief executive?",
+        ),
+        ("What did Bashar al Assad say?", "what about Putin?", "What did Putin say?"),
+        ("What did Johnson tell Putin?", "and Lavrov?", "What did Johnson tell Lavrov?"),
+        ("What did the US say?", "what about Russia?", "What did Russia say?"),
+        ("What did the minister say?", "and the president?", "What did the president say?"),
+        ("Who is the director of the city museum?", "and the police spokesman?", "Who is the police spokesman?"),
+        ("Who is Brennard's manager?", "And Castor's captain?", "Who is Castor's captain?"),
+        # a question word replaces the question phrase
+        ("When will the cup final be played?", "and where?", "Where will the cup final be played?"),
+        (
+            "How many firefighters were fighting the fire?",
+            "and how many aircraft?",
+            "How many aircraft were fighting the fire?",
+        ),
+    ],
+)
+def test_fragment_is_filled_in(previous, question, expected):
+    assert fill_in(question, previous) == expected
+
+
+@pytest.mark.parametrize(
+    "previous, question",
+    [
+        ("Who threatened sanctions?", "and did he say why?"),  # a question of its own
+        ("Who threatened sanctions?", "what did he say?"),  # a pronoun, not a fragment
+        ("Who threatened sanctions?", "and him?"),
+        ("How many people died?", "and where?"),  # no question phrase to swap a lone "where" into
+        ("Who is Dmitry Peskov?", "and why?"),
+        ("How many votes did the budget pass by?", "and how many against?"),
+        ("who threatened sanctions?", "and ground staff?"),  # nothing of its kind to replace
+        ("Who is the US Secretary of State?", "and Iran?"),  # a title, not a name
+        ("Who threatened sanctions?", "and then the long list of every minister who spoke at the meeting?"),
+    ],
+)
+def test_nothing_to_fill_in(previous, question):
+    assert fill_in(question, previous) is None
+
+
+def test_only_fragments_count_as_fragments():
+    assert fragment("And the British one?") == ["the", "British", "one"]
+    assert fragment("what about Iran?") == ["Iran"]
+    assert fragment("Who is the British Foreign Secretary?") is None
+    assert fragment("and what has EastRail offered?") is None
+    assert fragment("and how many aircraft?") == ["how", "many", "aircraft"]
+    assert fragment("and who won?") is None and fragment("and which team won?") is None
+    assert fragment("Lucca") is None  # a bare keyword is a question of its own

@@ -83,3 +83,17 @@ def test_answers_never_cross_a_paragraph_break(service):
     for q in seed_questions():
         for answer in eager.ask(q["question"]).answers:
             assert "\n\n" not in answer.text.replace("\r", "")
+
+
+def test_elliptical_follow_ups_are_read_filled_in_from_the_previous_question_as_read(service):
+    """ "and the Syrian one?" after "Who is the Iranian president?" is read as "Who is the Syrian president?",
+    and a second fragment builds on that reading; the answers are those of the question as read."""
+    history = ["Who is the Iranian president?"]
+    second = service.ask("and the Syrian one?", history=history)
+    assert second.interpreted == "Who is the Syrian president?"
+    third = service.ask("what about the Russian one?", history=[*history, "and the Syrian one?"])
+    assert third.interpreted == "Who is the Russian president?"
+    for result in (second, third):
+        direct = service.ask(result.interpreted)
+        assert [(a.text, a.score) for a in result.answers] == [(a.text, a.score) for a in direct.answers]
+    assert service.ask("and the Syrian one?").interpreted is None  # no history: nothing to fill in
