@@ -6,6 +6,7 @@ import argparse
 import dataclasses
 import json
 import os
+import signal
 import sys
 from pathlib import Path
 
@@ -154,7 +155,12 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         service = QAService(settings_from(args))
-        return _run(service, args)
+        code = _run(service, args)
+        sys.stdout.flush()  # output to a pipe that was closed (`qa ask ... | head -1`) fails here, not at exit
+        return code
+    except BrokenPipeError:  # the reader of our output stopped reading: not an error to report
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # so that the flush at exit stays quiet
+        return 128 + signal.SIGPIPE  # what a shell reports for a command stopped by a closed pipe
     except (
         ArticleError,
         ClusterError,

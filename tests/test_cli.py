@@ -1,7 +1,10 @@
 """The `qa` command line, run in-process."""
 
 import json
+import os
 import socket
+import subprocess
+import sys
 import time
 
 import pytest
@@ -173,3 +176,15 @@ def test_web_workers_share_the_index_and_see_new_generations(fresh_service, tmp_
     finally:
         server.terminate()
         server.wait(30)
+
+
+def test_output_into_a_closed_pipe_is_not_an_error(service):
+    """`qa index stats | head -c 0`: the reader went away, so qa stops quietly with the shell's status for it."""
+    read, write = os.pipe()
+    os.close(read)
+    try:
+        argv = [sys.executable, "-m", "qa", "index", "stats", "--index-dir", str(service.settings.index_dir)]
+        done = subprocess.run(argv, stdout=write, stderr=subprocess.PIPE, timeout=120)
+    finally:
+        os.close(write)
+    assert (done.returncode, done.stderr.decode()) == (141, "")
