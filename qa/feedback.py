@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
-import os
 import sqlite3
 import threading
 import time
 from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
+
+from .files import write_whole
 
 VERDICTS = ("correct", "wrong")
 MAX_ANSWER_CHARS = 1000
@@ -99,8 +100,5 @@ class FeedbackLog:
                  "start": f.start, "end": f.end}
                 for f in chosen
             ]  # fmt: skip
-        target = Path(target)
-        tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-        tmp.write_text("".join(json.dumps(line) + "\n" for line in lines), encoding="utf-8")
-        os.replace(tmp, target)
+        write_whole(target, "".join(json.dumps(line) + "\n" for line in lines))
         return len(lines)

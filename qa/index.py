@@ -28,6 +28,7 @@ from .articles import Article, ArticleSummary
 from .bm25 import BM25
 from .bm25 import META as BM25_META
 from .chunking import Span, passage_text
+from .files import write_whole
 from .tokens import terms
 from .vectors import VectorSpec
 
@@ -376,7 +377,7 @@ class Writer:
         for path in (vectors_path, self.index_dir / manifest.metadata_file, *bm25_tmp.iterdir()):
             _fsync(path)
         bm25_tmp.rename(self.index_dir / manifest.bm25_dir)
-        _atomic_write(self.index_dir / MANIFEST, json.dumps(asdict(manifest), indent=2) + "\n")
+        write_whole(self.index_dir / MANIFEST, json.dumps(asdict(manifest), indent=2) + "\n")
         return manifest
 
     def _bm25(self) -> BM25:
@@ -537,17 +538,3 @@ def _remove_stale(index_dir: Path, keep: Manifest | None) -> None:
 def _fsync(path: Path) -> None:
     with open(path, "rb") as f:
         os.fsync(f.fileno())
-
-
-def _atomic_write(path: Path, text: str) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    with open(tmp, "w") as f:
-        f.write(text)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
-    dir_fd = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(dir_fd)
-    finally:
-        os.close(dir_fd)
