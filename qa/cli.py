@@ -104,6 +104,13 @@ def _parser() -> argparse.ArgumentParser:
     ev.add_argument("--seed", type=int, default=0, help="random seed for --sample")
     ev.add_argument("-k", type=int, default=5, help="k of recall@k")
     ev.add_argument("--json", action="store_true", help="print the report as JSON")
+    ev.add_argument(
+        "--answers",
+        type=Path,
+        metavar="FILE",
+        help="also write each question's answers and verdict (right, partial, wrong, abstained, answered) to "
+        "this JSONL file, replaced whole",
+    )
     feedback = sub.add_parser("feedback", help="verdicts given on answers in the chat", parents=[common])
     export = feedback.add_subparsers(dest="action", required=True).add_parser(
         "export", help="write the feedback as JSON lines", parents=[common]
@@ -209,8 +216,12 @@ def _run(service: QAService, args: argparse.Namespace) -> int:
         return 0
     from .evaluation import evaluate, format_report
 
-    report = evaluate(service, args.questions, docs=args.docs, sample=args.sample, seed=args.seed, k=args.k)
+    report = evaluate(
+        service, args.questions, docs=args.docs, sample=args.sample, seed=args.seed, k=args.k, answers=args.answers
+    )
     print(json.dumps(report, indent=2) if args.json else format_report(report))
+    if args.answers and not args.json:
+        print(f"answers and verdicts written to {args.answers}")
     return 0
 
 

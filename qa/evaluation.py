@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import random
 import time
 from collections import Counter
@@ -13,6 +14,7 @@ import numpy as np
 
 from .articles import make_id
 from .calibration import expected_calibration_error, reliability
+from .files import write_whole
 from .metrics import exact, f1, normalize
 from .reader import SpanReader
 from .squad import Example
@@ -54,9 +56,18 @@ def sampled(rows: list, sample: int | None, seed: int = 0) -> list:
 
 
 def evaluate(
-    service: QAService, questions: Path, docs: Path | None = None, sample: int | None = None, seed: int = 0, k: int = 5
+    service: QAService,
+    questions: Path,
+    docs: Path | None = None,
+    sample: int | None = None,
+    seed: int = 0,
+    k: int = 5,
+    answers: Path | None = None,
 ) -> dict:
-    """Ask every question; with `docs`, first index them (incrementally) into `<index_dir>/eval`."""
+    """Ask every question; with `docs`, first index them (incrementally) into `<index_dir>/eval`. With
+    `answers`, also write each question's answers and verdict there (`verdict_rows`)."""
+    if answers is not None and (Path(answers).is_dir() or not os.access(Path(answers).parent, os.W_OK)):
+        raise ValueError(f"cannot write {answers}: it is a folder, or its folder is missing or not writable")
     build = None
     reader = service.reader if service.settings.answerer == "reader" else None
     if docs is not None:
@@ -76,11 +87,12 @@ def evaluate(
     windows_before, reader_before = (reader.windows_read, reader.seconds) if reader else (0, 0.0)
     counts = Counter()
     em = f1s = em_any = recall = doc_recall = 0.0
-    latencies, shown, right = [], [], []
+    latencies, shown, right, results = [], [], [], []
     for row in rows:
         started = time.perf_counter()
         result = service.ask(row["question"], k=k, history=row.get("history", ()))
         latencies.append(time.perf_counter() - started)
+        results.append(result)
         gold = row["answers"]
         for a in result.answers:  # every shown answer, for the reliability table
             shown.append(a.score)
@@ -103,6 +115,8 @@ def evaluate(
         if row.get("doc_id"):
             counts["with_doc"] += 1
             doc_recall += make_id(row["doc_id"]) in {p.chunk.article_id for p in result.passages[:k]}
+    if answers is not None:
+        write_whole(answers, "".join(json.dumps(line) + "\n" for line in verdict_rows(rows, results)))
     n, answerable, unanswerable = len(rows), counts["answerable"], counts["unanswerable"]
     ms = np.array(latencies) * 1000 if latencies else np.zeros(1)
     windows = reader.windows_read - windows_before if reader else 0
@@ -129,6 +143,37 @@ def evaluate(
         "reliability": reliability(shown, right),
         "build": build,
     }
+
+
+def verdict_rows(rows: list[dict], results: list) -> list[dict]:
+    """One line per question for `qa eval --answers`: the question as asked and as read, the gold answers, the
+    answers shown (as the API gives them) and a verdict: right, partial (F1 above 0), wrong or abstained for an
+    answerable question; abstained or answered for an unanswerable one."""
+    from .payload import result_payload  # here: training imports this module and must not import the index
+
+    out = []
+    for row, result in zip(rows, results, strict=True):
+        gold, top = row["answers"], result.answers[0].text if result.answers else None
+        score = max((f1(top, g) for g in gold), default=0.0) if top is not None else 0.0
+        if not gold:
+            verdict = "abstained" if top is None else "answered"
+        elif top is None:
+            verdict = "abstained"
+        else:
+            verdict = "right" if exact(top, gold) else "partial" if score > 0 else "wrong"
+        out.append(
+            {
+                "id": row.get("id"),
+                "question": row["question"],
+                "history": row.get("history", []),
+                "read_as": result.interpreted,
+                "gold": gold,
+                "verdict": verdict,
+                "f1": round(score, 4),
+                "answers": result_payload(result)["answers"],
+            }
+        )
+    return out
 
 
 def reader_scores(reader: SpanReader, examples: list[Example]) -> dict:

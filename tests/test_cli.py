@@ -88,15 +88,23 @@ def test_eval_reports_metrics(settings, service, capsys):
     assert report["recall@5"] >= 0.9 and report["no_answer_accuracy"] == 1 and report["exact_match"] >= 0.5
 
 
-def test_eval_asks_each_question_with_its_history(settings, service, tmp_path, capsys):
-    """A follow-up in a questions file is asked as the chat asks it: after the questions in its `history`."""
+def test_eval_asks_each_question_with_its_history_and_writes_verdicts(settings, service, tmp_path, capsys):
+    """A follow-up in a questions file is asked as the chat asks it: after the questions in its `history`;
+    `--answers` writes what each question got and whether it was right."""
     direct = service.ask("Who is the British Secretary of State?")
     assert direct.answers
     path = tmp_path / "followups.jsonl"
     row = {"question": "and the British one?", "answers": [direct.answers[0].text]}
     path.write_text(json.dumps(row) + "\n" + json.dumps(row | {"history": ["Who is the US Secretary of State?"]}))
-    code, out, _ = run(capsys, "eval", path, "--json", "--index-dir", settings.index_dir)
+    answers = tmp_path / "answers.jsonl"
+    code, out, _ = run(capsys, "eval", path, "--json", "--index-dir", settings.index_dir, "--answers", answers)
     assert code == 0 and json.loads(out)["exact_match"] == 0.5  # the bare fragment alone finds nothing
+    alone, followed = [json.loads(line) for line in answers.read_text().splitlines()]
+    assert alone["verdict"] in ("abstained", "wrong", "partial") and alone["read_as"] is None
+    assert followed["verdict"] == "right" and followed["read_as"] == "Who is the British Secretary of State?"
+    assert followed["answers"][0]["text"] == direct.answers[0].text and followed["gold"] == row["answers"]
+    code, _, err = run(capsys, "eval", path, "--index-dir", settings.index_dir, "--answers", tmp_path / "no" / "a")
+    assert code == 2 and err.startswith("qa: error: cannot write") and len(err.splitlines()) == 1
 
 
 def test_web_refuses_a_busy_port_and_a_broken_index_in_one_line(tmp_path, capsys):
