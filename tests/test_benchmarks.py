@@ -90,9 +90,10 @@ def test_tuning_data_places_v2_answers_and_keeps_unanswerable(tmp_path):
         capture_output=True,
         text=True,
         timeout=120,
-        env={**os.environ, "SQUAD_DATA": str(tmp_path)},
+        env={**os.environ, "SQUAD_DATA": str(tmp_path), "BENCH_WORK": str(tmp_path / "work")},
     )
     assert run.returncode == 0, run.stderr[-2000:]
+    assert (tmp_path / "work" / "squad_v2_dev_tuning.jsonl").exists()  # the split of this data, not in index/bench
     examples = read_train(out)
     tuned = [e for e in examples if e.context == text]
     assert 0 < len(tuned) < len(questions)  # the tuning articles only, the unplaceable answer left out
