@@ -16,7 +16,7 @@ from .cluster import ClusterError
 from .embedding import ModelError
 from .index import IndexStateError
 from .inference import ReaderError
-from .payload import NO_ANSWER, dateline, result_payload, score_label
+from .payload import dateline, no_answer_message, result_payload, score_label
 from .service import QAService, QuestionError, UnknownArticle
 from .settings import Settings
 
@@ -259,7 +259,7 @@ def _format_result(result, answerer: str, shown: int | None = None) -> str:
     """Answers with their quotes and citations; after an abstention (or with -k) the passages searched, so that
     a reader can look for themselves."""
     lines = [f"Read as: {result.interpreted}"] if result.interpreted else []
-    lines += [NO_ANSWER] if result.abstained else []
+    lines += [no_answer_message(result)] if result.abstained else []
     for i, a in enumerate(result.answers, 1):
         c = a.citation
         lines.append(f"{i}. {a.text}  ({score_label(a.score, answerer)})")

@@ -29,6 +29,8 @@ class AskResponse:
     abstained: bool
     message: str | None
     interpreted: str | None  # a follow-up as it was read: "what did Boris Johnson say about Syria?"
+    since: str | None  # only articles published on or after this date were searched (None: no limit)
+    until: str | None  # ... and on or before this one
 
 
 def to_response(result: Result) -> AskResponse:
@@ -41,9 +43,25 @@ def to_response(result: Result) -> AskResponse:
         result.answers,
         passages,
         result.abstained,
-        NO_ANSWER if result.abstained else None,
+        no_answer_message(result) if result.abstained else None,
         result.interpreted,
+        result.since or None,
+        result.until or None,
     )
+
+
+def no_answer_message(result: Result) -> str:
+    """What an abstention says: "No answer found in the indexed articles." and the dates searched, if limited."""
+    window = published_window(result.since, result.until)
+    return f"{NO_ANSWER[:-1]} {window}." if window else NO_ANSWER
+
+
+def published_window(since: str, until: str) -> str:
+    """The dates searched, as the chat says them: "published from 2017-04-01 to 2017-04-30", "published from
+    2017-04-01 on", "published up to 2017-04-30"; "" when all dates were searched."""
+    if since and until:
+        return f"published from {since} to {until}"
+    return f"published from {since} on" if since else f"published up to {until}" if until else ""
 
 
 def result_payload(result: Result) -> dict:

@@ -70,6 +70,8 @@ class Result:
     passages: list[Passage]
     confidence: float  # reader: calibrated probability of the best candidate; rules: the best sentence's score
     interpreted: str | None = None  # the follow-up as read, its pronoun replaced ("what did Boris Johnson say?")
+    since: str = ""  # the publication dates searched (ISO dates; "" for open)
+    until: str = ""
 
     @property
     def abstained(self) -> bool:
@@ -357,7 +359,8 @@ class QAService:
         answers = newest_first(answers, loaded.snapshot.articles.published)
         confidence = answers[0].score if answers else confidence
         self._remember(_turns_key(loaded.stamp, [*history, question]), answers[0].text if answers else None)
-        return Result(question, answers, passages[:k], confidence, read if read != question else None)
+        interpreted = read if read != question else None
+        return Result(question, answers, passages[:k], confidence, interpreted, since, until)
 
     def passages(self, question: str, history: Sequence[str] = (), k: int | None = None) -> list[Passage]:
         """The top `k` passages for `question` (default: the passages the reader reads)."""

@@ -11,7 +11,7 @@ from litestar.params import FromPath, FromQuery
 from litestar.response import Template
 
 from qa import QAService, QuestionError
-from qa.payload import dateline, score_label, to_response
+from qa.payload import dateline, published_window, score_label, to_response
 
 LISTED = 200  # articles named in the chat's side list; GET /api/articles pages through the rest
 
@@ -28,19 +28,28 @@ class PageController(Controller):
 
     @get("/", sync_to_thread=True)
     def chat(
-        self, qa: NamedDependency[QAService], q: FromQuery[str | None] = None, h: FromQuery[list[str] | None] = None
+        self,
+        qa: NamedDependency[QAService],
+        q: FromQuery[str | None] = None,
+        h: FromQuery[list[str] | None] = None,
+        since: FromQuery[str] = "",
+        until: FromQuery[str] = "",
     ) -> Template:
-        """The chat; `?q=` answers on the server, for browsers without JavaScript."""
+        """The chat; `?q=` answers on the server, for browsers without JavaScript (`since` / `until`: the
+        publication dates to search, as in POST /api/ask)."""
         history = (h or [])[-qa.settings.max_history :]
         titles = qa.titles()
         context = {
             "question": q or "",
             "history": history,
+            "since": since,
+            "until": until,
             "result": None,
             "error": None,
             "highlight": highlight,
             "score_label": score_label,
             "dateline": dateline,
+            "published_window": published_window,
             "max_chars": qa.settings.max_question_chars,
             "answerer": qa.settings.answerer,
             "articles": dict(islice(titles.items(), LISTED)),
@@ -48,7 +57,7 @@ class PageController(Controller):
         }
         if q is not None:
             try:
-                context["result"] = to_response(qa.ask(q, history=history))
+                context["result"] = to_response(qa.ask(q, history=history, since=since, until=until))
                 context["result_json"] = asdict(context["result"])  # the script adds it to the stored chat
             except QuestionError as exc:
                 context["error"] = str(exc)

@@ -7,6 +7,8 @@
   const button = document.getElementById("ask");
   const conversation = document.getElementById("conversation");
   const errorBox = document.getElementById("error");
+  const since = document.getElementById("since");
+  const until = document.getElementById("until");
   const maxHistory = 10;
   // The trained reader's score is a calibrated probability of being right; the rules' is a match score.
   const calibrated = document.getElementById("chat").dataset.answerer === "reader";
@@ -21,6 +23,12 @@
     if (cls) node.className = cls;
     if (text !== undefined) node.textContent = text;
     return node;
+  }
+
+  // The publication dates a question searched, worded as the server words them (qa.payload.published_window).
+  function publishedWindow(from, to) {
+    if (from && to) return `published from ${from} to ${to}`;
+    return from ? `published from ${from} on` : `published up to ${to}`;
   }
 
   const articleLink = (id, start, end) => `/articles/${encodeURIComponent(id)}?start=${start}&end=${end}#highlight`;
@@ -90,6 +98,9 @@
   function renderReply(reply, response) {
     reply.replaceChildren();
     if (response.interpreted) reply.append(el("p", "interpreted", `Read as: ${response.interpreted}`));
+    if ((response.since || response.until) && !response.abstained) {
+      reply.append(el("p", "window", `Searched articles ${publishedWindow(response.since, response.until)}`));
+    }
     if (response.abstained) {
       reply.append(el("p", "no-answer", response.message || "No answer found in the indexed articles."));
     } else {
@@ -138,7 +149,7 @@
       const res = await fetch("/api/ask", {
         method: "POST",
         headers: { "Content-Type": "application/json" },
-        body: JSON.stringify({ question, history }),
+        body: JSON.stringify({ question, history, since: since.value || null, until: until.value || null }),
       });
       const body = await res.json().catch(() => ({}));
       if (!res.ok) throw new Error(body.detail || `The server answered ${res.status}`);
