@@ -124,7 +124,7 @@ def fill_in(question: str, previous: str) -> str | None:
     elif one:
         out = _swap_modifier(words, one.group(1).split())
     elif _bare(x[0]) in _PREPOSITIONS:
-        out = _swap_phrase(words, x)
+        out = _swap_phrase(words, x) if len(x) > 1 else None  # "and in?" names nothing
     else:
         out = _swap_noun_phrase(words, x)
     if not out:

@@ -102,6 +102,7 @@ def test_fragment_is_filled_in(previous, question, expected):
         ("Who threatened sanctions?", "and did he say why?"),  # a question of its own
         ("Who threatened sanctions?", "what did he say?"),  # a pronoun, not a fragment
         ("Who threatened sanctions?", "and him?"),
+        ("How many people were killed in Idlib?", "and in?"),  # a preposition alone names nothing
         ("How many people died?", "and where?"),  # no question phrase to swap a lone "where" into
         ("Who is Dmitry Peskov?", "and why?"),
         ("How many votes did the budget pass by?", "and how many against?"),
