@@ -93,7 +93,10 @@ def fragment(question: str) -> list[str] | None:
     `question` is a whole question."""
     text = " ".join(question.split()).rstrip("?!. ")
     m = _CUE.fullmatch(text)
-    words = (m.group(1) or m.group(2)).split() if m else text.split() if _ONE.fullmatch(text) else []
+    if m:
+        words = (m.group(1) or m.group(2)).split()
+    else:  # "the British one?", or a question phrase alone: "where?", "how many aircraft?"
+        words = text.split() if _ONE.fullmatch(text) or (text and _question_phrase(text.split())) else []
     if not 0 < len(words) <= MAX_FRAGMENT or any(_bare(w) in _AUXILIARIES for w in words):
         return None  # "and did he say why?" is a question of its own
     if _bare(words[0]) in _PRONOUNS or (_bare(words[0]) in _WH and not _question_phrase(words)):
@@ -104,6 +107,8 @@ def fragment(question: str) -> list[str] | None:
 def _question_phrase(words: list[str]) -> bool:
     """A question phrase alone: "where", "how many aircraft", "which team" (not "who won")."""
     first, rest = _bare(words[0]), [_bare(w) for w in words[1:]]
+    if first not in _WH:
+        return False
     if first == "how" and rest and rest[0] in _HOW:
         return len(rest) <= 2
     return not rest or (first in {"which", "what", "whose"} and len(rest) == 1)

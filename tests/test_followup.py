@@ -85,6 +85,7 @@ def test_nothing_to_resolve(previous, answer, question):
         ("Who is Brennard's manager?", "And Castor's captain?", "Who is Castor's captain?"),
         # a question word replaces the question phrase
         ("When will the cup final be played?", "and where?", "Where will the cup final be played?"),
+        ("When will the cup final be played?", "Where?", "Where will the cup final be played?"),
         (
             "How many firefighters were fighting the fire?",
             "and how many aircraft?",
@@ -122,4 +123,5 @@ def test_only_fragments_count_as_fragments():
     assert fragment("and what has EastRail offered?") is None
     assert fragment("and how many aircraft?") == ["how", "many", "aircraft"]
     assert fragment("and who won?") is None and fragment("and which team won?") is None
+    assert fragment("where?") == ["where"] and fragment("Who won?") is None
     assert fragment("Lucca") is None  # a bare keyword is a question of its own
