@@ -92,9 +92,10 @@ class _Loaded:
             self.answerer = RuleAnswerer(snapshot, sentences, self.retriever.bm25.idf, s.min_score, s.answer_ratio)
 
 
-def _turns_key(stamp: tuple, turns: list[str]) -> tuple:
-    """What a turn's answer depends on: the index generation and the last few questions."""
-    return (stamp, *turns[-3:])
+def _turns_key(stamp: tuple, turns: list[str], window: tuple[str, str]) -> tuple:
+    """What a turn's answer depends on: the index generation, the publication dates searched and the last few
+    questions."""
+    return (stamp, window, *turns[-3:])
 
 
 class QAService:
@@ -342,7 +343,7 @@ class QAService:
         if any(len(h) > s.max_question_chars for h in history):
             raise QuestionError(f"history questions are limited to {s.max_question_chars} characters each")
         loaded = self.current()
-        read, query = self._follow_up(question, history)
+        read, query = self._follow_up(question, history, (since, until))
         vector = self.embedder.encode([query])[0]
         allowed = loaded.snapshot.published_between(since, until) if since or until else None
         recency = (s.recency_weight, loaded.snapshot.recency) if s.recency_weight else None
@@ -358,7 +359,9 @@ class QAService:
             answers, confidence = loaded.answerer.answers(analyse(read), vector, top, s.max_answers)
         answers = newest_first(answers, loaded.snapshot.articles.published)
         confidence = answers[0].score if answers else confidence
-        self._remember(_turns_key(loaded.stamp, [*history, question]), answers[0].text if answers else None)
+        self._remember(
+            _turns_key(loaded.stamp, [*history, question], (since, until)), answers[0].text if answers else None
+        )
         interpreted = read if read != question else None
         return Result(question, answers, passages[:k], confidence, interpreted, since, until)
 
@@ -367,22 +370,23 @@ class QAService:
         _, query = self._follow_up(question, list(history))
         return self.current().retriever.search(query, self.embedder.encode([query])[0], k or self.settings.passages)
 
-    def _follow_up(self, question: str, history: list[str]) -> tuple[str, str]:
+    def _follow_up(self, question: str, history: list[str], window: tuple[str, str] = ("", "")) -> tuple[str, str]:
         """The question to read and the text to search with. An elliptical follow-up ("and the British one?")
         is filled in from the previous question as it was read; a pronoun that points back at the previous
-        turn's answer (or topic) is replaced by it; another follow-up searches with the previous question too."""
+        turn's answer (or topic) is replaced by it (the previous turn asked again, if need be, over the same
+        publication dates `window`); another follow-up searches with the previous question too."""
         elliptical = fragment(question) is not None
         if not history or not (elliptical or analyse(question).is_follow_up):
             return question, question
-        before = self._follow_up(history[-1], history[:-1])[0]
+        before = self._follow_up(history[-1], history[:-1], window)[0]
         if elliptical:
             resolved = fill_in(question, before)
         else:
             previous, answer = analyse(before), None
             if previous.type in NEEDS_ANSWER:
-                key = _turns_key(self.current().stamp, history)
+                key = _turns_key(self.current().stamp, history, window)
                 if key not in self._answered:
-                    self.ask(history[-1], history=history[:-1])  # remembers its answer under `key`
+                    self.ask(history[-1], history=history[:-1], since=window[0], until=window[1])  # remembers it
                 answer = self._answered.get(key)
             resolved = resolve(question, previous, answer)
         return (resolved, resolved) if resolved else (question, f"{before} {question}")

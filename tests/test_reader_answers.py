@@ -97,3 +97,12 @@ def test_elliptical_follow_ups_are_read_filled_in_from_the_previous_question_as_
         direct = service.ask(result.interpreted)
         assert [(a.text, a.score) for a in result.answers] == [(a.text, a.score) for a in direct.answers]
     assert service.ask("and the Syrian one?").interpreted is None  # no history: nothing to fill in
+
+
+def test_a_pronoun_follow_up_asks_the_turn_before_it_over_the_same_dates(service):
+    """An API client that sends the history without having asked it here: the earlier turn is asked again with the
+    follow-up's date window, as the client asked it (the seed article has no date, so there it had no answer)."""
+    fresh = QAService(service.settings, service.embedder, service.reader)  # nothing remembered yet
+    history = ["Who is the Italian foreign minister?"]
+    assert fresh.ask("who did he call?", history=history, since="2017-01-01").interpreted is None
+    assert fresh.ask("who did he call?", history=history).interpreted == "who did Angelino Alfano call?"
