@@ -1,7 +1,7 @@
 """Answer-quality and speed benchmark of the reader: SQuAD v1.1 dev (gold paragraph and open retrieval),
 SQuAD 2.0 dev second half (open, and from the gold paragraph scored the official way), the seed questions,
-invented news articles (also each asked with its own article left out of the index) and off-topic questions;
-one table.
+invented news articles (also follow-ups asked after earlier questions, and each article's questions asked with
+it left out of the index) and off-topic questions; one table.
 
     .venv/bin/python -m benchmarks.reader [--sample 1000] [--seed 0] [--out benchmarks/results]
 
@@ -66,6 +66,7 @@ def main() -> None:
     results["seed questions"] = evaluate(seed, SEED_QUESTIONS)
     news = service("news", NEWS / "docs.jsonl", like=seed)
     results["news (12 invented articles)"] = evaluate(news, NEWS / "qa.jsonl")
+    results["news follow-ups (24, with history)"] = evaluate(news, NEWS / "followups.jsonl")
     results["news, own article left out"] = news_left_out(seed, args.out)
     off_topic = args.out / "off_topic.jsonl"
     args.out.mkdir(parents=True, exist_ok=True)
