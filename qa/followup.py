@@ -72,6 +72,8 @@ _CONTRASTIVE = set(
 )
 _HOW = {"many", "much", "long", "far", "old", "often", "big", "large", "high", "soon"}
 _PRONOUNS = {"he", "she", "it", "they", "him", "her", "them", "his", "hers", "its", "their", "this", "that", "those"}
+_COUNTRY_CODES = {"us", "uk", "eu", "un", "usa", "uae"}
+_NATIONALITY_ENDINGS = ("ian", "an", "ese", "ish", "i", "ch")  # Iranian, American, Chinese, British, Iraqi, French
 MAX_FRAGMENT = 6  # words; a longer remainder is a question of its own
 
 
@@ -183,11 +185,13 @@ def _noun_phrases(words: list[str], possessives: bool, nested: bool = True) -> l
 
 
 def _swap_modifier(words: list[str], modifier: list[str]) -> list[str] | None:
-    """ "the British one": the modifier of a noun phrase of `words` is replaced (or added)."""
-    proper = _proper(modifier[0])
+    """ "the British one": the modifier of a noun phrase of `words` is replaced (or added). A name-like modifier
+    (capitalised, or a nationality typed in lower case: "british", "us") replaces the name-like words that open
+    the phrase; another one replaces an ordinal or the like ("the former one"), else it is added."""
+    proper = _name_like(modifier[0])
     phrases = _noun_phrases(words, possessives=proper, nested=False)
     if proper:
-        phrases = [p for p in phrases if _proper(words[p[0] + 1]) or _possessive(words[p[0]])] or phrases
+        phrases = [p for p in phrases if _name_like(words[p[0] + 1]) or _possessive(words[p[0]])] or phrases
     if not phrases:
         return None
     start, end = phrases[-1]
@@ -195,7 +199,7 @@ def _swap_modifier(words: list[str], modifier: list[str]) -> list[str] | None:
         return words[:start] + ["the", *modifier] + words[start + 1 :]
     body = start + 1
     run = body
-    while run < end and _proper(words[run]):
+    while run < end and _name_like(words[run]):
         run += 1
     if run < end and _bare(words[run]) == "of" or run == end:
         run -= 1  # the last capitalised word is the head ("Secretary of State", "the Kremlin")
@@ -204,6 +208,12 @@ def _swap_modifier(words: list[str], modifier: list[str]) -> list[str] | None:
     if not proper and run == body and end - body >= 2 and _bare(words[body]) in _CONTRASTIVE:
         return words[:body] + modifier + words[body + 1 :]
     return words[:body] + modifier + words[body:]
+
+
+def _name_like(word: str) -> bool:
+    """Capitalised, or a nationality as people type it in lower case ("british", "iranian", "us")."""
+    bare = _bare(word)
+    return _proper(word) or bare in _COUNTRY_CODES or (len(bare) > 3 and bare.endswith(_NATIONALITY_ENDINGS))
 
 
 def _swap_phrase(words: list[str], x: list[str]) -> list[str]:

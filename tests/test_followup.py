@@ -60,6 +60,9 @@ def test_nothing_to_resolve(previous, answer, question):
         ("Who is the prime minister?", "and the Italian one?", "Who is the Italian prime minister?"),
         ("Who was the former prime minister?", "and the current one?", "Who was the current prime minister?"),
         ("Who is Veloria's trade minister?", "and the Ostrian one?", "Who is the Ostrian trade minister?"),
+        ("who is the us secretary of state?", "and the british one?", "Who is the british secretary of state?"),
+        ("who is the iranian president?", "and the syrian one?", "Who is the syrian president?"),
+        ("who is the prime minister?", "and the italian one?", "Who is the italian prime minister?"),
         ("Who won the G7 vote?", "and the G20 one?", "Who won the G20 vote?"),
         # a phrase with the same preposition (or one of its kind) is replaced, else the fragment is added
         ("How many people were killed in Idlib province?", "and in Aleppo?", "How many people were killed in Aleppo?"),
