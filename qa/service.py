@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import heapq
 import logging
 import os
 import tempfile
@@ -11,6 +12,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from datetime import date
 from functools import cached_property
+from itertools import islice
 from pathlib import Path
 
 import numpy as np
@@ -427,6 +429,14 @@ class QAService:
     def titles(self) -> dict[str, str]:
         """Every article's title by id, without reading any text."""
         return self.current().snapshot.articles.titles
+
+    def newest(self, limit: int) -> list[tuple[str, str, str]]:
+        """Up to `limit` articles as (id, title, published), newest first; undated ones follow in id order."""
+        articles = self.current().snapshot.articles
+        titles, published = articles.titles, articles.published
+        dated = heapq.nlargest(limit, published.items(), key=lambda item: (item[1], item[0]))
+        undated = islice((i for i in titles if i not in published), max(0, limit - len(dated)))
+        return [(i, titles[i], day) for i, day in dated] + [(i, titles[i], "") for i in undated]
 
 
 def _window(since: str, until: str) -> tuple[str, str]:

@@ -113,6 +113,8 @@ def test_newer_reporting_ranks_first_and_a_date_window_restricts_the_search(fres
     (folder / "undated.txt").write_text("Harbour notes\n\nThe Ports Agency opened a new office in the harbour.")
     fresh_service.build(folder)
     eager = fresh_service  # the default thresholds show both answers
+    assert [a for a, _, _ in fresh_service.newest(10)] == ["new", "old", "undated"]  # the chat's article list
+    assert fresh_service.newest(1) == [("new", "Ports agency news", "2018-03-02")]
     question = "Who is the head of the Ports Agency?"
     answers = eager.ask(question).answers
     assert [a.text for a in answers[:2]] == ["Omar Haddad", "Maria Lind"]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import asdict
-from itertools import islice
 
 from litestar import Controller, get
 from litestar.di import NamedDependency
@@ -13,7 +12,7 @@ from litestar.response import Template
 from qa import QAService, QuestionError
 from qa.payload import dateline, published_window, score_label, to_response
 
-LISTED = 200  # articles named in the chat's side list; GET /api/articles pages through the rest
+LISTED = 200  # articles named in the chat's side list, newest first; GET /api/articles pages through the rest
 
 
 def highlight(text: str, start: int | None, end: int | None) -> list[tuple[str, bool]]:
@@ -38,7 +37,6 @@ class PageController(Controller):
         """The chat; `?q=` answers on the server, for browsers without JavaScript (`since` / `until`: the
         publication dates to search, as in POST /api/ask)."""
         history = (h or [])[-qa.settings.max_history :]
-        titles = qa.titles()
         context = {
             "question": q or "",
             "history": history,
@@ -52,8 +50,8 @@ class PageController(Controller):
             "published_window": published_window,
             "max_chars": qa.settings.max_question_chars,
             "answerer": qa.settings.answerer,
-            "articles": dict(islice(titles.items(), LISTED)),
-            "article_count": len(titles),
+            "articles": qa.newest(LISTED),
+            "article_count": len(qa.titles()),
         }
         if q is not None:
             try:
