@@ -86,6 +86,7 @@ class _Loaded:
     def __init__(self, snapshot: Snapshot, service: QAService, stamp: tuple[int, int]):
         s = service.settings
         self.snapshot, self.stamp = snapshot, stamp
+        self.newest: dict[int, list[tuple[str, str, str]]] = {}  # QAService.newest by limit, once per generation
         self.retriever = Retriever(snapshot, s.candidates, s.rrf_k, s.fusion, s.dense_weight)
         if s.answerer == "reader":
             self.answerer = Answerer(snapshot, service.reader)
@@ -432,11 +433,13 @@ class QAService:
 
     def newest(self, limit: int) -> list[tuple[str, str, str]]:
         """Up to `limit` articles as (id, title, published), newest first; undated ones follow in id order."""
-        articles = self.current().snapshot.articles
-        titles, published = articles.titles, articles.published
-        dated = heapq.nlargest(limit, published.items(), key=lambda item: (item[1], item[0]))
-        undated = islice((i for i in titles if i not in published), max(0, limit - len(dated)))
-        return [(i, titles[i], day) for i, day in dated] + [(i, titles[i], "") for i in undated]
+        loaded = self.current()
+        if limit not in loaded.newest:
+            titles, published = loaded.snapshot.articles.titles, loaded.snapshot.articles.published
+            dated = heapq.nlargest(limit, published.items(), key=lambda item: (item[1], item[0]))
+            undated = islice((i for i in titles if i not in published), max(0, limit - len(dated)))
+            loaded.newest[limit] = [(i, titles[i], day) for i, day in dated] + [(i, titles[i], "") for i in undated]
+        return loaded.newest[limit]
 
 
 def _window(since: str, until: str) -> tuple[str, str]:
