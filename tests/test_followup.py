@@ -22,6 +22,18 @@ from qa.question import analyse
         ("Who is Dmitry Peskov?", None, "what did he say?", "what did Dmitry Peskov say?"),
         ("Where are the G7 talks being held?", "Lucca", "who else is there?", "who else is in Lucca?"),
         ("What killed more than 80 people?", "a chemical attack", "who ordered it?", "who ordered a chemical attack?"),
+        # they / them / their stand for a plural answer (a capital from the start of its sentence dropped)
+        ("Who began a 48-hour strike?", "drivers", "what pay rise do they want?", "what pay rise do drivers want?"),
+        ("Who began a strike?", "drivers", "what is their union?", "what is drivers' union?"),
+        ("Who broke into the museum?", "Thieves", "what did they steal?", "what did thieves steal?"),
+        (
+            "Who was battling the blaze?",
+            "More than 250 firefighters",
+            "how many of them were hurt?",
+            "how many of more than 250 firefighters were hurt?",
+        ),
+        ("Who met in Lucca?", "Vennholt and Maranek", "what did they agree?", "what did Vennholt and Maranek agree?"),
+        ("Who led the talks?", "Thomas", "what did he say?", "what did Thomas say?"),  # a name that ends in s
     ],
 )
 def test_pronoun_is_replaced(previous, answer, question, expected):
@@ -36,6 +48,10 @@ def test_pronoun_is_replaced(previous, answer, question, expected):
         ("when did the talks start?", "Monday", "what happened then?"),  # dates are not resolved
         ("who spoke?", "the man who chaired the long meeting of ministers", "what did he say?"),  # not a name
         ("who threatened sanctions?", "Boris Johnson", "when did it happen?"),  # "it" is not a person
+        ("Who crowded onto extra buses?", "commuters", "who laid them on?"),  # "them" may be the buses
+        ("Who began a strike?", "drivers", "what did he say?"),  # "he" is not the drivers
+        ("Who met in Lucca?", "Vennholt and Maranek", "what did he say?"),  # which of them?
+        ("Who runs the firm?", "Marta Linde", "what did they lose?"),  # "they" may be the firm
     ],
 )
 def test_nothing_to_resolve(previous, answer, question):
