@@ -255,16 +255,24 @@ def _swap_modifier(words: list[str], modifier: list[str]) -> list[str] | None:
     if _possessive(words[start]) and proper:  # "Veloria's trade minister" -> "the Ostrian trade minister"
         return words[:start] + ["the", *modifier] + words[start + 1 :]
     body = start + 1
-    run = body
-    while run < end and _name_like(words[run]):
-        run += 1
-    if run < end and _bare(words[run]) == "of" or run == end:
-        run -= 1  # the last capitalised word is the head ("Secretary of State", "the Kremlin")
+    run = _head(words, body, end)
     if proper and run > body:
         return words[:body] + modifier + words[run:]
     if not proper and run == body and end - body >= 2 and _bare(words[body]) in _CONTRASTIVE:
         return words[:body] + modifier + words[body + 1 :]
     return words[:body] + modifier + words[body:]
+
+
+def _head(words: list[str], body: int, end: int) -> int:
+    """Where the head of the noun phrase words[body:end] starts, after its name-like modifiers: "US" in "US
+    Secretary of State" and "Velorian" in "Velorian trade minister" are modifiers; the last capitalised word is
+    the head ("Secretary of State", "the Kremlin")."""
+    run = body
+    while run < end and _name_like(words[run]):
+        run += 1
+    if run < end and _bare(words[run]) == "of" or run == end:
+        run -= 1
+    return run
 
 
 def _name_like(word: str) -> bool:
@@ -314,8 +322,12 @@ def _swap_noun_phrase(words: list[str], x: list[str]) -> list[str] | None:
     while start > 1 and (_proper(words[start - 1]) or (start > 2 and _inside_name(words, start - 1))):
         start -= 1
     if _bare(words[start - 1]) in _ARTICLES:
+        phrase = next((b for a, b in _noun_phrases(words, possessives=False) if a == start - 1), end)
+        head = _head(words, start, max(phrase, end))
+        if head > start:  # a title: "the US Secretary of State" + "Iran" -> "Iran's Secretary of State"
+            return words[: start - 1] + x[:-1] + [x[-1] + "'s"] + words[head:]
         if end - start > 1:
-            return None  # "the US Secretary of State" is a title, not a name that "Iran" could replace
+            return None  # "the Bank of England" is a name, not a place that "Iran" could be
         start -= 1  # "what did the US say?" + "what about Russia?"
     last = words[end - 1].rstrip(",")
     suffix = last[-2:] if last[-2:] in ("'s", "’s") else ""

@@ -99,6 +99,9 @@ def test_nothing_to_resolve(previous, answer, question):
         ("What did Bashar al Assad say?", "what about Putin?", "What did Putin say?"),
         ("What did Johnson tell Putin?", "and Lavrov?", "What did Johnson tell Lavrov?"),
         ("What did the US say?", "what about Russia?", "What did Russia say?"),
+        # a name after a title: the title's country or the like
+        ("Who is the US Secretary of State?", "and Iran?", "Who is Iran's Secretary of State?"),
+        ("What did the Velorian trade minister say?", "and Ostria?", "What did Ostria's trade minister say?"),
         ("What did the minister say?", "and the president?", "What did the president say?"),
         ("Who is the director of the city museum?", "and the police spokesman?", "Who is the police spokesman?"),
         ("Who is Brennard's manager?", "And Castor's captain?", "Who is Castor's captain?"),
@@ -127,7 +130,7 @@ def test_fragment_is_filled_in(previous, question, expected):
         ("Who is Dmitry Peskov?", "and why?"),
         ("How many votes did the budget pass by?", "and how many against?"),
         ("who threatened sanctions?", "and ground staff?"),  # nothing of its kind to replace
-        ("Who is the US Secretary of State?", "and Iran?"),  # a title, not a name
+        ("Who is the director of the Bank of England?", "and Iran?"),  # a name, not a title Iran could hold
         ("Who threatened sanctions?", "and then the long list of every minister who spoke at the meeting?"),
     ],
 )
