@@ -33,7 +33,7 @@ def antecedents(previous: Question, answer: str | None) -> list[tuple[str, re.Pa
         if len(words) > 1 and words[1] in {"are", "were"}:
             return [(previous.topic, THEY)]
         return [(previous.topic, PERSON if words[0] == "who" else THING)]
-    if not answer or len(answer.split()) > MAX_WORDS or previous.type not in PRONOUNS_FOR:
+    if not answer or not 0 < len(answer.split()) <= MAX_WORDS or previous.type not in PRONOUNS_FOR:
         return []
     found = []
     if previous.type != AnswerType.PLACE and plural(answer) and not _names_plurals(previous.text):
@@ -80,11 +80,11 @@ def _names_plurals(question: str) -> bool:
 
 
 def _common(answer: str) -> str:
-    """A common-noun answer without the capital it had at the start of its sentence ("Thieves" -> "thieves",
-    "More than 250 firefighters" -> "more than 250 firefighters"); names as they are."""
+    """A plural answer without the capital a quantifier had at the start of its sentence ("More than 250
+    firefighters" -> "more than 250 firefighters"); anything else as it is ("Thieves" may be a name)."""
     first, _, rest = answer.partition(" ")
-    if first[:1].isupper() and (first.lower() in _QUANTIFIERS or (not rest and _plural_noun(first.lower()))):
-        return first[0].lower() + first[1:] + (" " + rest if rest else "")
+    if rest and first[:1].isupper() and first.lower() in _QUANTIFIERS:
+        return first[0].lower() + first[1:] + " " + rest
     return answer
 
 

@@ -22,10 +22,10 @@ from qa.question import analyse
         ("Who is Dmitry Peskov?", None, "what did he say?", "what did Dmitry Peskov say?"),
         ("Where are the G7 talks being held?", "Lucca", "who else is there?", "who else is in Lucca?"),
         ("What killed more than 80 people?", "a chemical attack", "who ordered it?", "who ordered a chemical attack?"),
-        # they / them / their stand for a plural answer (a capital from the start of its sentence dropped)
+        # they / them / their stand for a plural answer (a quantifier's capital from the start of its sentence dropped)
         ("Who began a 48-hour strike?", "drivers", "what pay rise do they want?", "what pay rise do drivers want?"),
         ("Who began a strike?", "drivers", "what is their union?", "what is drivers' union?"),
-        ("Who broke into the museum?", "Thieves", "what did they steal?", "what did thieves steal?"),
+        ("Who broke into the museum?", "Thieves", "what did they steal?", "what did Thieves steal?"),
         (
             "Who was battling the blaze?",
             "More than 250 firefighters",
