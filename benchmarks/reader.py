@@ -66,7 +66,7 @@ def main() -> None:
     results["seed questions"] = evaluate(seed, SEED_QUESTIONS)
     news = service("news", NEWS / "docs.jsonl", like=seed)
     results["news (12 invented articles)"] = evaluate(news, NEWS / "qa.jsonl")
-    results["news follow-ups (24, with history)"] = evaluate(news, NEWS / "followups.jsonl")
+    results["news follow-ups (with history)"] = evaluate(news, NEWS / "followups.jsonl")
     results["news, own article left out"] = news_left_out(seed, args.out)
     off_topic = args.out / "off_topic.jsonl"
     args.out.mkdir(parents=True, exist_ok=True)
