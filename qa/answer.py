@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from .calibration import Evidence
@@ -94,11 +95,18 @@ class Answerer:
         return sorted(out, key=lambda c: -c.probability)
 
     def answers(
-        self, question: str, passages: list[Passage], limit: int, min_probability: float, extra_probability: float
+        self,
+        question: str,
+        passages: list[Passage],
+        limit: int,
+        min_probability: float,
+        extra_probability: float,
+        shown: Sequence[str] = (),
     ) -> tuple[list[Answer], float]:
         """The best answer if its probability reaches `min_probability`, then others reaching `extra_probability`;
-        also the best candidate's probability (the confidence, reported even when abstaining)."""
-        ranked = self.candidates(question, passages)
+        also the best candidate's probability (the confidence, reported even when abstaining). Candidates that
+        name one of the answers `shown` before ("who else?") are passed over."""
+        ranked = [c for c in self.candidates(question, passages) if not repeats(self._text(c), shown)]
         confidence = ranked[0].probability if ranked else 0.0
         chosen: list[Answer] = []
         for c in ranked:
@@ -110,6 +118,9 @@ class Answerer:
                 chosen.append(answer)
         return chosen, confidence
 
+    def _text(self, c: Candidate) -> str:
+        return self.snapshot.articles[c.passage.chunk.article_id].text[c.start : c.end]
+
     def _answer(self, c: Candidate) -> Answer:
         chunk = c.passage.chunk
         article = self.snapshot.articles[chunk.article_id]
@@ -118,6 +129,15 @@ class Answerer:
         s_start, s_end = (sentences[0].start, sentences[-1].end) if sentences else (c.start, c.end)
         citation = Citation(article.id, article.title, c.start, c.end, s_start, s_end, *cited(article))
         return Answer(article.text[c.start : c.end], round(c.probability, 4), article.text[s_start:s_end], citation)
+
+
+def repeats(text: str, shown: Sequence[str]) -> bool:
+    """`text` names an answer already shown: the same words, or a part of it or more around it ("Johnson" and
+    "Boris Johnson")."""
+    words = f" {normalize(text)} "
+    return words.strip() != "" and any(
+        (other := f" {normalize(s)} ").strip() and (words in other or other in words) for s in shown
+    )
 
 
 def verified(snapshot: Snapshot, answer: Answer) -> bool:

@@ -105,6 +105,17 @@ def resolve(question: str, previous: Question, answer: str | None) -> str | None
     return None
 
 
+_MORE = re.compile(
+    r"(?:(?:and|but|so)\s+)?(?:who|what|where|which|anyone|anybody|anything|anywhere|someone|somebody|something)\s+else",
+    re.I,
+)
+
+
+def asks_for_more(question: str) -> bool:
+    """ "who else?", "and what else?", "anyone else?": the previous question again, for answers not yet shown."""
+    return bool(_MORE.fullmatch(" ".join(question.split()).rstrip("?!. ")))
+
+
 # Elliptical follow-ups: "and the British one?", "what about Kelvar Telecom?", "and in Aleppo?", "and where?"
 _CUE = re.compile(r"(?:(?:and|but|so)\s+)?(?:what|how)\s+about\s+(.+)|(?:and|but)\s+(.+)", re.I)
 _ONE = re.compile(r"(?:the|a|an)\s+(\S+(?:\s+\S+){0,2}?)\s+ones?", re.I)

@@ -51,9 +51,11 @@ def to_response(result: Result) -> AskResponse:
 
 
 def no_answer_message(result: Result) -> str:
-    """What an abstention says: "No answer found in the indexed articles." and the dates searched, if limited."""
+    """What an abstention says: "No answer found in the indexed articles." ("No other answer" after "who
+    else?") and the dates searched, if limited."""
     window = published_window(result.since, result.until)
-    return f"{NO_ANSWER[:-1]} {window}." if window else NO_ANSWER
+    message = NO_ANSWER.replace("No answer", "No other answer") if result.more else NO_ANSWER
+    return f"{message[:-1]} {window}." if window else message
 
 
 def published_window(since: str, until: str) -> str:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .answer import Answer, Citation, cited, verified
+from .answer import Answer, Citation, cited, repeats, verified
 from .candidates import candidates
 from .chunking import Span, split_sentences
 from .index import Snapshot
@@ -68,9 +68,15 @@ class RuleAnswerer:
         return sorted(out, key=lambda s: -s.score)
 
     def answers(
-        self, question: Question, question_vector: np.ndarray, passages: list[Passage], limit: int
+        self,
+        question: Question,
+        question_vector: np.ndarray,
+        passages: list[Passage],
+        limit: int,
+        shown: Sequence[str] = (),
     ) -> tuple[list[Answer], float]:
-        """Up to `limit` distinct answers (none = abstain) and the best sentence's score."""
+        """Up to `limit` distinct answers (none = abstain) and the best sentence's score; answers naming one of
+        those `shown` before ("who else?") are left out."""
         ranked = self.sentences(question, question_vector, passages)
         confidence = ranked[0].score if ranked else 0.0
         if confidence < self.min_score:
@@ -81,7 +87,10 @@ class RuleAnswerer:
         for sent in pool:
             for answer, key in self._extract(question, sent):
                 groups.setdefault(key, []).append(answer)
-        ranked_answers = sorted((_merged(g) for g in groups.values()), key=lambda a: (-a.score, a.citation.start))
+        merged = (_merged(g) for g in groups.values())
+        ranked_answers = sorted(
+            (a for a in merged if not repeats(a.text, shown)), key=lambda a: (-a.score, a.citation.start)
+        )
         top = ranked_answers[0].score if ranked_answers else 0.0
         chosen = [a for a in ranked_answers if a.score >= top * self.answer_ratio and verified(self.snapshot, a)]
         return chosen[:limit], confidence

@@ -25,7 +25,7 @@ from .calibration import Calibrator
 from .chunking import article_passages
 from .embedding import CachedEncoder, Embedder
 from .feedback import MAX_ANSWER_CHARS, Feedback, FeedbackError, FeedbackLog
-from .followup import NEEDS_ANSWER, fill_in, fragment, resolve
+from .followup import NEEDS_ANSWER, asks_for_more, fill_in, fragment, resolve
 from .index import MANIFEST, IndexStateError, Manifest, Snapshot, live_files, read_manifest, writing
 from .inference import open_runner, reader_path
 from .question import analyse
@@ -74,6 +74,7 @@ class Result:
     interpreted: str | None = None  # the follow-up as read, its pronoun replaced ("what did Boris Johnson say?")
     since: str = ""  # the publication dates searched (ISO dates; "" for open)
     until: str = ""
+    more: bool = False  # "who else?": the answers shown before were left out
 
     @property
     def abstained(self) -> bool:
@@ -95,10 +96,15 @@ class _Loaded:
             self.answerer = RuleAnswerer(snapshot, sentences, self.retriever.bm25.idf, s.min_score, s.answer_ratio)
 
 
+def _listed(names: list[str]) -> str:
+    """ "A", "A and B", "A, B and C"."""
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+
+
 def _turns_key(stamp: tuple, turns: list[str], window: tuple[str, str]) -> tuple:
-    """What a turn's answer depends on: the index generation, the publication dates searched and the last few
-    questions."""
-    return (stamp, window, *turns[-3:])
+    """What a turn's answer depends on: the index generation, the publication dates searched and the questions
+    so far (a follow-up reads the turns before it, and "who else?" all of the answers they showed)."""
+    return (stamp, window, *turns)
 
 
 class QAService:
@@ -111,7 +117,7 @@ class QAService:
         self._lock = threading.Lock()
         self._failed: object = _NOTHING  # manifest stamp (None: no manifest) whose generation could not be loaded
         self.index_error: str | None = None  # why; the last good generation keeps serving meanwhile
-        self._answered: dict[tuple, str | None] = {}  # (stamp, *conversation) -> top answer, for follow-ups
+        self._answered: dict[tuple, tuple[str, ...]] = {}  # (stamp, window, *conversation) -> answers shown
         self._memory_lock = threading.Lock()
 
     @property
@@ -347,6 +353,7 @@ class QAService:
             raise QuestionError(f"history questions are limited to {s.max_question_chars} characters each")
         loaded = self.current()
         read, query = self._follow_up(question, history, (since, until))
+        shown = self._shown_before(history, (since, until)) if history and asks_for_more(question) else ()
         vector = self.embedder.encode([query])[0]
         allowed = loaded.snapshot.published_between(since, until) if since or until else None
         recency = (s.recency_weight, loaded.snapshot.recency) if s.recency_weight else None
@@ -354,19 +361,19 @@ class QAService:
         top = passages[: s.passages]
         if s.answerer == "reader":
             answers, confidence = loaded.answerer.answers(
-                read, top, s.max_answers, s.min_probability, s.extra_probability
+                read, top, s.max_answers, s.min_probability, s.extra_probability, shown
             )
         else:
             if query != read:
                 vector = self.embedder.encode([read])[0]
-            answers, confidence = loaded.answerer.answers(analyse(read), vector, top, s.max_answers)
+            answers, confidence = loaded.answerer.answers(analyse(read), vector, top, s.max_answers, shown)
         answers = newest_first(answers, loaded.snapshot.articles.published)
         confidence = answers[0].score if answers else confidence
-        self._remember(
-            _turns_key(loaded.stamp, [*history, question], (since, until)), answers[0].text if answers else None
-        )
+        self._remember(_turns_key(loaded.stamp, [*history, question], (since, until)), tuple(a.text for a in answers))
+        if shown:
+            read = f"{read.rstrip('?!. ')}, other than {_listed(list(dict.fromkeys(shown)))}?"
         interpreted = read if read != question else None
-        return Result(question, answers, passages[:k], confidence, interpreted, since, until)
+        return Result(question, answers, passages[:k], confidence, interpreted, since, until, bool(shown))
 
     def passages(self, question: str, history: Sequence[str] = (), k: int | None = None) -> list[Passage]:
         """The top `k` passages for `question` (default: the passages the reader reads)."""
@@ -378,25 +385,43 @@ class QAService:
         is filled in from the previous question as it was read; a pronoun that points back at the previous
         turn's answer (or topic) is replaced by it (the previous turn asked again, if need be, over the same
         publication dates `window`); another follow-up searches with the previous question too."""
-        elliptical = fragment(question) is not None
-        if not history or not (elliptical or analyse(question).is_follow_up):
+        more = asks_for_more(question)
+        elliptical = not more and fragment(question) is not None
+        if not history or not (more or elliptical or analyse(question).is_follow_up):
             return question, question
         before = self._follow_up(history[-1], history[:-1], window)[0]
+        if more:  # "who else?": the previous question again (ask leaves out the answers shown for it)
+            return before, before
         if elliptical:
             resolved = fill_in(question, before)
         else:
             previous, answer = analyse(before), None
             if previous.type in NEEDS_ANSWER:
-                key = _turns_key(self.current().stamp, history, window)
-                if key not in self._answered:
-                    self.ask(history[-1], history=history[:-1], since=window[0], until=window[1])  # remembers it
-                answer = self._answered.get(key)
+                answer = next(iter(self._answers_of(history, window)), None)
             resolved = resolve(question, previous, answer)
         return (resolved, resolved) if resolved else (question, f"{before} {question}")
 
-    def _remember(self, key: tuple, answer: str | None) -> None:
+    def _answers_of(self, history: list[str], window: tuple[str, str]) -> tuple[str, ...]:
+        """The answers shown for the last turn of `history` (asked again, over the same dates, if this service
+        has not answered it: an API client may send history it asked elsewhere)."""
+        key = _turns_key(self.current().stamp, history, window)
+        if key not in self._answered:
+            self.ask(history[-1], history=history[:-1], since=window[0], until=window[1])  # remembers them
+        return self._answered.get(key, ())
+
+    def _shown_before(self, history: list[str], window: tuple[str, str]) -> list[str]:
+        """The answers shown for the question that "who else?" asks again: those of the last turn and, while
+        those turns were "who else?" too, of the turns before it."""
+        shown: list[str] = []
+        for n in range(len(history), 0, -1):
+            shown[:0] = self._answers_of(history[:n], window)
+            if not asks_for_more(history[n - 1]):
+                break
+        return shown
+
+    def _remember(self, key: tuple, answers: tuple[str, ...]) -> None:
         with self._memory_lock:
-            self._answered[key] = answer
+            self._answered[key] = answers
             while len(self._answered) > ANSWER_MEMORY:
                 self._answered.pop(next(iter(self._answered)))
 

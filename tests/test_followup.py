@@ -3,7 +3,8 @@ British one?") by filling it into the previous question."""
 
 import pytest
 
-from qa.followup import fill_in, fragment, resolve
+from qa.answer import repeats
+from qa.followup import asks_for_more, fill_in, fragment, resolve
 from qa.question import analyse
 
 
@@ -147,3 +148,17 @@ def test_only_fragments_count_as_fragments():
     assert fragment("and who won?") is None and fragment("and which team won?") is None
     assert fragment("where?") == ["where"] and fragment("Who won?") is None
     assert fragment("Lucca") is None  # a bare keyword is a question of its own
+
+
+def test_who_else_asks_for_more():
+    for question in ("who else?", "And who else?", "anyone else", "what else?", "so where else?"):
+        assert asks_for_more(question), question
+    for question in ("who else was there?", "who?", "else?", "who is Elsa?", "and the British one?"):
+        assert not asks_for_more(question), question
+
+
+def test_an_answer_shown_before_is_recognised_in_part_or_whole():
+    assert repeats("Johnson", ["Boris Johnson"]) and repeats("Mr Boris Johnson", ["Boris Johnson"])
+    assert repeats("boris johnson.", ["Boris Johnson"])
+    assert not repeats("Johnsonville", ["Boris Johnson"]) and not repeats("Boris Johnson", [])
+    assert not repeats("", ["Boris Johnson"]) and not repeats("Lavrov", ["", " "])

@@ -6,8 +6,9 @@ import dataclasses
 import pytest
 
 from qa import QAService
-from qa.answer import _tidy, verified
+from qa.answer import _tidy, repeats, verified
 from qa.metrics import exact
+from qa.payload import no_answer_message
 
 from .conftest import assert_cited, seed_questions
 
@@ -99,6 +100,29 @@ def test_elliptical_follow_ups_are_read_filled_in_from_the_previous_question_as_
     assert service.ask("and the Syrian one?").interpreted is None  # no history: nothing to fill in
 
 
+def test_who_else_reads_the_previous_question_again_without_the_answers_shown(service):
+    """ "who else?" reads the previous question again and passes over every answer shown for it, however often it
+    is repeated; once the candidates run out it says there is no other answer."""
+    eager = QAService(
+        service.settings.replace(min_probability=0.0, extra_probability=1.0), service.embedder, service.reader
+    )
+    history = ["Who is the Italian foreign minister?"]
+    shown = [a.text for a in eager.ask(history[0]).answers]
+    assert len(shown) == 1
+    result = eager.ask("who else?", history=history)
+    assert result.interpreted == f"Who is the Italian foreign minister, other than {shown[0]}?"
+    for _ in range(eager.settings.passages + 1):
+        if result.abstained:
+            break
+        assert not repeats(result.answers[0].text, shown)
+        shown.append(result.answers[0].text)
+        history.append("who else?")
+        result = eager.ask("and who else?", history=history)
+    assert result.abstained and result.more and len(shown) > 2
+    assert no_answer_message(result) == "No other answer found in the indexed articles."
+    assert not eager.ask("who else?").more  # no history: nothing was shown before
+
+
 def test_a_pronoun_follow_up_asks_the_turn_before_it_over_the_same_dates(service):
     """An API client that sends the history without having asked it here: the earlier turn is asked again with the
     follow-up's date window, as the client asked it (the seed article has no date, so there it had no answer)."""
@@ -106,3 +130,10 @@ def test_a_pronoun_follow_up_asks_the_turn_before_it_over_the_same_dates(service
     history = ["Who is the Italian foreign minister?"]
     assert fresh.ask("who did he call?", history=history, since="2017-01-01").interpreted is None
     assert fresh.ask("who did he call?", history=history).interpreted == "who did Angelino Alfano call?"
+
+
+def test_who_else_passes_over_the_rules_answers_shown_too(rules):
+    history = ["Who is the Italian foreign minister?"]
+    shown = [a.text for a in rules.ask(history[0]).answers]
+    more = rules.ask("who else?", history=history)
+    assert shown and more.more and not any(repeats(a.text, shown) for a in more.answers)
