@@ -94,6 +94,25 @@ def test_chat_answers_cites_and_highlights(page, base_url):
     expect(mark).to_be_in_viewport()
 
 
+def test_who_else_shows_what_it_left_out(browser, base_url):
+    """The chat sends its earlier questions: "who else?" is read as the previous question without its answer."""
+    expect = playwright.expect
+    page = new_page(browser, 1280, 720)
+    page.goto(base_url + "/")
+    page.click("#clear")
+    page.fill("#question", "Who is the Italian foreign minister?")
+    page.click("#ask")
+    expect(page.locator(".turn").nth(0).locator(".answer-text").first).to_have_text("Angelino Alfano")
+    page.fill("#question", "who else?")
+    page.click("#ask")
+    second = page.locator(".turn").nth(1)
+    expect(second.locator(".interpreted")).to_have_text(
+        "Read as: Who is the Italian foreign minister, other than Angelino Alfano?"
+    )
+    expect(second.locator(".answer-text").filter(has_text="Angelino Alfano")).to_have_count(0)
+    page.close()
+
+
 def test_empty_question_shows_error(page, base_url):
     expect = playwright.expect
     page.goto(base_url + "/")
