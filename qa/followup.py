@@ -1,4 +1,5 @@
-"""Follow-up questions: a pronoun that points back at the previous turn is replaced by what it points at."""
+"""Follow-up questions: a pronoun that points back at the previous turn is replaced by what it points at, an
+elliptical fragment ("and the British one?") is filled into the previous question, and "who else?" asks it again."""
 
 from __future__ import annotations
 
@@ -37,15 +38,15 @@ def antecedents(previous: Question, answer: str | None) -> list[tuple[str, re.Pa
     if not answer or not 0 < len(answer.split()) <= MAX_WORDS or previous.type not in PRONOUNS_FOR:
         return []
     found = []
-    if previous.type != AnswerType.PLACE and plural(answer) and not _names_plurals(previous.text):
+    if previous.type != AnswerType.PLACE and _plural(answer) and not _names_plurals(previous.text):
         found.append((_common(answer), THEY))
     named = answer.split()[-1][:1].isupper() and not _joined(answer)  # "Thomas", or "Thieves" opening a sentence
-    if previous.type == AnswerType.PLACE or named or not plural(answer):  # not "he" for "drivers"
+    if previous.type == AnswerType.PLACE or named or not _plural(answer):  # not "he" for "drivers"
         found.append((answer, PRONOUNS_FOR[previous.type]))
     return found
 
 
-def plural(phrase: str) -> bool:
+def _plural(phrase: str) -> bool:
     """Names several: "drivers", "More than 250 firefighters", "Thieves", "Vennholt and Maranek" (not "Thomas
     Jones": a capitalised last word after others is a name)."""
     words = re.findall(r"[\w’'-]+", phrase)
