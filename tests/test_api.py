@@ -110,6 +110,9 @@ def test_health_articles_and_schema(client):
     assert client.get("/health").json()["status"] == "ok"
     paths = client.get("/schema/openapi.json").json()["paths"]
     assert paths and all(p.startswith("/api/") for p in paths)
+    operations = [op for ops in paths.values() for op in ops.values()]
+    assert all(op.get("summary") and op.get("description") for op in operations)  # Swagger UI explains each
+    assert "history" in paths["/api/ask"]["post"]["description"]
 
 
 def test_chat_page_renders_server_side_answer(client):

@@ -99,7 +99,9 @@ class ApiController(Controller):
 
     @post("/ask", status_code=200, summary="Answer a question from the articles", **json_body(AskRequest))
     def ask(self, data: JSONBody[AskRequest], qa: NamedDependency[QAService]) -> AskResponse:
-        """Extractive answers with citations (`article.text[start:end] == text`); no answers means abstain."""
+        """Extractive answers with citations (`article.text[start:end] == text`); no answers means abstain.
+        `history` holds the earlier questions of the conversation, oldest first: a follow-up ("what did he say?",
+        "and the British one?", "who else?") is read with them, and `interpreted` says how it was read."""
         return to_response(qa.ask(data.question, data.k, data.history, data.since or "", data.until or ""))
 
     @post("/feedback", status_code=201, summary="Mark a shown answer correct or wrong", **json_body(FeedbackRequest))
@@ -160,5 +162,6 @@ class ApiController(Controller):
 
     @get("/articles/{article_id:str}", sync_to_thread=True, summary="One article's text and metadata")
     def article(self, article_id: FromPath[str], qa: NamedDependency[QAService]) -> ArticleView:
+        """The text that answers' `start` / `end` offsets index, with its date, URL, outlet and authors."""
         a = qa.article(article_id)
         return ArticleView(a.id, a.title, a.text, Path(a.source).name, a.published, a.url, a.outlet, list(a.authors))

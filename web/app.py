@@ -117,6 +117,7 @@ def create_app(settings: Settings | None = None, qa: QAService | None = None) ->
             version="0.1.0",
             path="/schema",
             render_plugins=[LocalSwagger()],
+            use_handler_docstrings=True,  # each route's docstring is its description in Swagger UI
             components=Components(security_schemes={ADMIN: SecurityScheme(type="http", scheme="bearer")}),
         ),
         exception_handlers={
