@@ -36,7 +36,7 @@ from .settings import MAX_PASSAGES, Settings
 
 ENCODE_BATCH = 256
 _NOTHING = object()
-ANSWER_MEMORY = 1024  # recent (conversation -> top answer) pairs kept for resolving follow-ups
+ANSWER_MEMORY = 1024  # recent (conversation -> answers shown) pairs kept for follow-ups (at most ~6 MB of keys)
 log = logging.getLogger("qa")
 
 
