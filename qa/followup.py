@@ -4,7 +4,6 @@ elliptical fragment ("and the British one?") is filled into the previous questio
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 
 from .question import AnswerType, Question
 
@@ -140,7 +139,6 @@ _CONTRASTIVE = set(
     """first second third fourth fifth last next previous former current new old other latest earlier later
     final""".split()
 )
-_CIRCUMSTANCE = {"when", "where", "why", "how"}
 _HOW = {"many", "much", "long", "far", "old", "often", "big", "large", "high", "soon"}
 _PRONOUNS = {"he", "she", "it", "they", "him", "her", "them", "his", "hers", "its", "their", "this", "that", "those"}
 _COUNTRY_CODES = {"us", "uk", "eu", "un", "usa", "uae"}
@@ -187,20 +185,18 @@ def _question_phrase(words: list[str]) -> bool:
     return not rest or (first in {"which", "what", "whose"} and len(rest) == 1)
 
 
-def fill_in(question: str, previous: str, answer: Callable[[], str | None] = lambda: None) -> str | None:
+def fill_in(question: str, previous: str) -> str | None:
     """The previous question with the part an elliptical follow-up replaces: "and the British one?" after "who
     is the US Secretary of State?" -> "who is the British Secretary of State?"; "what about Kelvar Telecom?"
     after "who is the chief executive of Nordlicht Air?" -> "... of Kelvar Telecom?"; "and near Torvik?", "and
-    where?"; "and why?" after "who threatened sanctions?" -> "Boris Johnson threatened sanctions: why?", where
-    `answer()` gives the previous answer. None when `question` is not such a fragment or there is nothing in
-    `previous` it can replace."""
+    where?". None when `question` is not such a fragment or there is nothing in `previous` it can replace."""
     x = fragment(question)
     words = " ".join(previous.split()).rstrip("?!. ").split()
     if not x or not words:
         return None
     one = _ONE.fullmatch(" ".join(x))
     if _bare(x[0]) in _WH:
-        out = _swap_wh(words, x) or _about_answer(words, x, answer)
+        out = _swap_wh(words, x)
     elif one:
         out = _swap_modifier(words, one.group(1).split())
     elif _bare(x[0]) in _PREPOSITIONS:
@@ -224,19 +220,6 @@ def _swap_wh(words: list[str], x: list[str]) -> list[str] | None:
     if len(x) == 1 and _bare(x[0]) in {"why", "how"} and _bare(words[verb]) in _COPULAS:
         return None  # "who is Peskov?" + "and why?" does not make "why is Peskov?"
     return x + words[verb:]
-
-
-def _about_answer(words: list[str], x: list[str], answer: Callable[[], str | None]) -> list[str] | None:
-    """ "and when?" after "who resigned?" (whose subject is the question word): the previous answer takes the
-    question word's place and the new one is asked of the statement that makes ("Ruth Abernethy resigned: when?")."""
-    if len(x) != 1 or _bare(x[0]) not in _CIRCUMSTANCE or len(words) < 2 or _bare(words[0]) not in {"who", "what"}:
-        return None
-    if _bare(words[1]) in _AUXILIARIES or _bare(words[1]) in _PREPOSITIONS:  # "who is ...?", "what of ...?"
-        return None
-    said = answer()
-    if not said or not 0 < len(said.split()) <= MAX_WORDS:
-        return None
-    return [*said.split(), *words[1:-1], words[-1] + ":", _bare(x[0])]
 
 
 def _noun_phrases(words: list[str], possessives: bool, nested: bool = True) -> list[tuple[int, int]]:

@@ -393,7 +393,7 @@ class QAService:
         if more:  # "who else?": the previous question again (ask leaves out the answers shown for it)
             return before, before
         if elliptical:
-            resolved = fill_in(question, before, lambda: next(iter(self._answers_of(history, window)), None))
+            resolved = fill_in(question, before)
         else:
             previous, answer = analyse(before), None
             if previous.type in NEEDS_ANSWER:

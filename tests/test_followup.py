@@ -139,22 +139,6 @@ def test_nothing_to_fill_in(previous, question):
     assert fill_in(question, previous) is None
 
 
-@pytest.mark.parametrize(
-    "previous, answer, question, expected",
-    [
-        ("Who threatened sanctions?", "Boris Johnson", "and why?", "Boris Johnson threatened sanctions: why?"),
-        ("who resigned?", "Ruth Abernethy", "When?", "Ruth Abernethy resigned: when?"),
-        ("What killed 80 people?", "a chemical attack", "and where?", "A chemical attack killed 80 people: where?"),
-        ("Who threatened sanctions?", None, "and why?", None),  # the previous turn abstained
-        ("Who is Dmitry Peskov?", "Mr Putin's spokesman", "and why?", None),
-        ("Who scored twice?", "Jonas Kessler", "and how many?", None),
-    ],
-)
-def test_a_question_word_after_who_or_what_asks_about_the_previous_answer(previous, answer, question, expected):
-    """ "and why?" after "who threatened sanctions?" asks why of the statement its answer makes."""
-    assert fill_in(question, previous, lambda: answer) == expected
-
-
 def test_only_fragments_count_as_fragments():
     assert fragment("And the British one?") == ["the", "British", "one"]
     assert fragment("what about Iran?") == ["Iran"]

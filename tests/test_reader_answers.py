@@ -137,13 +137,3 @@ def test_who_else_passes_over_the_rules_answers_shown_too(rules):
     shown = [a.text for a in rules.ask(history[0]).answers]
     more = rules.ask("who else?", history=history)
     assert shown and more.more and not any(repeats(a.text, shown) for a in more.answers)
-
-
-def test_a_question_word_after_a_what_question_is_asked_of_its_answer(service):
-    """ "and when?" after "what killed ...?" asks it of the previous answer, found by asking that turn again when
-    this service has not answered it (an API client's history)."""
-    fresh = QAService(service.settings, service.embedder, service.reader)
-    history = ["What killed more than 80 people in Idlib province?"]
-    answer = service.ask(history[0]).answers[0].text
-    result = fresh.ask("and when?", history=history)
-    assert result.interpreted == f"{answer[0].upper()}{answer[1:]} killed more than 80 people in Idlib province: when?"
