@@ -37,10 +37,11 @@ def antecedents(previous: Question, answer: str | None) -> list[tuple[str, re.Pa
     if not answer or not 0 < len(answer.split()) <= MAX_WORDS or previous.type not in PRONOUNS_FOR:
         return []
     found = []
-    if previous.type != AnswerType.PLACE and _plural(answer) and not _names_plurals(previous.text):
+    many = _plural(answer)
+    if many and previous.type != AnswerType.PLACE and not _names_plurals(previous.text):
         found.append((_common(answer), THEY))
-    named = answer.split()[-1][:1].isupper() and not _joined(answer)  # "Thomas", or "Thieves" opening a sentence
-    if previous.type == AnswerType.PLACE or named or not _plural(answer):  # not "he" for "drivers"
+    either = many and len(answer.split()) == 1 and answer[:1].isupper()  # "Thomas", or "Thieves" opening a sentence
+    if previous.type == AnswerType.PLACE or not many or either:  # not "he" for "drivers"
         found.append((answer, PRONOUNS_FOR[previous.type]))
     return found
 
