@@ -1,4 +1,4 @@
-"""Loading articles from .txt, .md, .html and .jsonl files."""
+"""Loading articles from .txt, .md, .html and .jsonl files (web pages read by qa/webpage.py, feeds by qa/feeds.py)."""
 
 from __future__ import annotations
 
@@ -8,9 +8,10 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
-from html.parser import HTMLParser
 from pathlib import Path
 from typing import TypeVar
+
+from .webpage import decode, read_page
 
 FEED_SUFFIXES = (".xml", ".rss", ".atom")  # RSS and Atom documents (qa/feeds.py)
 SUFFIXES = (".txt", ".md", ".html", ".htm", ".jsonl", *FEED_SUFFIXES)
@@ -117,6 +118,23 @@ def iso_date(value: str, where: str) -> str:
         raise ArticleError(f"{where}: published {value!r} is not an ISO 8601 date or date-time") from None
 
 
+def _usable(candidates: list[dict]) -> dict:
+    """Each metadata field's first value that is usable: a web page's date in a form other than ISO 8601 (or a
+    link that is not http) is the page's, not the operator's, so the next candidate is taken instead of refusing
+    the article."""
+    out: dict = {}
+    for fields in candidates:
+        for key, value in fields.items():
+            if key in out or not value:
+                continue
+            try:
+                if metadata({key: value}, ""):  # {} for a link that is not http
+                    out[key] = value
+            except ArticleError:  # a date that is not ISO 8601
+                pass
+    return out
+
+
 def make_id(raw: str) -> str:
     """A URL-safe article id from any string."""
     slug = _ID_UNSAFE.sub("-", raw.strip()).strip("-.")
@@ -150,19 +168,21 @@ def load_file(path: Path, max_bytes: int) -> list[Article]:
     size = path.stat().st_size
     if size > max_bytes and suffix != ".jsonl":  # a .jsonl holds many articles: its records are checked instead
         raise ArticleError(f"{path}: file is {size} bytes, larger than the {max_bytes}-byte limit")
+    data = path.read_bytes()
+    if suffix in FEED_SUFFIXES:
+        from .feeds import from_feed  # feeds build on this module
+
+        return from_feed(data, path)  # feedparser decodes what the XML declaration says
     try:
-        raw = path.read_bytes().decode("utf-8-sig")
+        raw = decode(data) if suffix in (".html", ".htm") else data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise ArticleError(f"{path}: not valid UTF-8 text ({exc.reason} at byte {exc.start})") from None
     raw = raw.replace("\r\n", "\n").replace("\r", "\n")
     if suffix == ".jsonl":
         return _from_jsonl(raw, path, max_bytes)
-    if suffix in FEED_SUFFIXES:
-        from .feeds import from_feed  # feeds build on this module
-
-        return from_feed(raw, path)
     if suffix in (".html", ".htm"):
-        (title, text, fields), line = _from_html(raw), 0
+        page = read_page(raw)
+        title, text, fields, line = page.title or path.stem, page.text, _usable(page.fields), 0
     else:
         fields, raw, line = _front_matter(raw)
         title, text = _from_text(raw, markdown=suffix == ".md")
@@ -229,86 +249,3 @@ def from_record(rec, where: str, max_bytes: int) -> Article:
         raise ArticleError(f'{where}: needs an "id" or a "title"')
     text, meta = rec["text"].strip("\n"), metadata(rec, where)
     return checked(Article(make_id(str(raw_id)), title or str(raw_id), text, where, **meta), where)
-
-
-class _TextExtractor(HTMLParser):
-    """Visible text of an HTML page, one paragraph per block element."""
-
-    BLOCKS = {"p", "div", "br", "li", "h1", "h2", "h3", "h4", "h5", "h6", "article", "section", "blockquote", "tr"}
-    SKIP = {"script", "style", "noscript", "template", "nav", "header", "footer", "aside"}
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.parts: list[str] = []
-        self.fields: dict[str, str] = {}  # metadata from <meta>, <link rel=canonical> and <time datetime>
-        self.title = ""
-        self.h1 = ""
-        self._skip = 0
-        self._in = ""
-
-    META = {  # <meta property/name=...> -> metadata field (the first one found wins)
-        "article:published_time": "published",
-        "og:published_time": "published",
-        "date": "published",
-        "og:url": "url",
-        "og:site_name": "source",
-        "author": "authors",
-        "article:author": "authors",
-    }
-
-    def handle_starttag(self, tag: str, attrs) -> None:
-        found = dict(attrs)
-        if tag == "meta":
-            field = self.META.get((found.get("property") or found.get("name") or "").lower())
-            if field and found.get("content"):
-                self.fields.setdefault(field, found["content"])
-        elif tag == "link" and (found.get("rel") or "").lower() == "canonical" and found.get("href"):
-            self.fields.setdefault("url", found["href"])
-        elif tag == "time" and found.get("datetime"):
-            self.fields.setdefault("published", found["datetime"])
-        if tag in self.SKIP:
-            self._skip += 1
-        elif tag in self.BLOCKS:
-            self.parts.append("\n\n")
-        if tag in ("title", "h1"):
-            self._in = tag
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag in self.SKIP and self._skip:
-            self._skip -= 1
-        elif tag in self.BLOCKS:
-            self.parts.append("\n\n")
-        if tag == self._in:
-            self._in = ""
-
-    def handle_data(self, data: str) -> None:
-        if self._in == "title":
-            self.title += data
-            return
-        if self._skip:
-            return
-        if self._in == "h1":
-            self.h1 += data
-        self.parts.append(data)
-
-
-def html_text(raw: str) -> str:
-    """The visible text of an HTML page or fragment, one paragraph per block."""
-    return "\n\n".join(_parsed(raw)[1])
-
-
-def _from_html(raw: str) -> tuple[str, str, dict]:
-    parser, paragraphs = _parsed(raw)
-    title = " ".join((parser.h1 or parser.title).split())
-    if paragraphs and paragraphs[0] == title:
-        paragraphs = paragraphs[1:]
-    return title, "\n\n".join(paragraphs), parser.fields
-
-
-def _parsed(raw: str) -> tuple[_TextExtractor, list[str]]:
-    """The page read by the extractor, and its visible text as whitespace-normalised paragraphs."""
-    parser = _TextExtractor()
-    parser.feed(raw)
-    parser.close()
-    paragraphs = (" ".join(p.split()) for p in re.split(r"\n\s*\n", "".join(parser.parts)))
-    return parser, [p for p in paragraphs if p]

@@ -7,10 +7,11 @@ import re
 from datetime import UTC, datetime
 from pathlib import Path
 
-from .articles import Article, ArticleError, checked, html_text, make_id, metadata, read_all
+from .articles import Article, ArticleError, checked, make_id, metadata, read_all
+from .webpage import html_text
 
 
-def from_feed(raw: str, path: Path) -> list[Article]:
+def from_feed(raw: bytes | str, path: Path) -> list[Article]:
     """The entries of a feed document that have text (content, else summary); a document that is not a feed
     is refused, and so is one with broken entries (one error names each)."""
     try:

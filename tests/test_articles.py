@@ -1,4 +1,5 @@
 import json
+from pathlib import Path
 
 import pytest
 
@@ -34,6 +35,77 @@ def test_html_visible_text_only(tmp_path):
     [a] = load_path(write(tmp_path, "p.html", page), LIMIT)
     assert a.title == "Real & title"
     assert a.text == "First <para>.\n\nSecond para."
+
+
+NEWS_PAGE = Path(__file__).parent / "data" / "news_page.html"  # a made-up story inside a news site's page
+
+
+def test_news_page_keeps_the_story_and_leaves_out_the_rest_of_the_page():
+    """Menus, cookie notices, share buttons, related links, newsletter, comments and footer are not the story."""
+    [a] = load_path(NEWS_PAGE, LIMIT)
+    assert a.title == "Storm cuts power to 20,000 homes on the coast"
+    paragraphs = a.text.split("\n\n")
+    assert paragraphs[0].startswith("A storm with gusts") and paragraphs[-1].startswith("The national weather")
+    assert len(paragraphs) == 5 and all(p in NEWS_PAGE.read_text() for p in paragraphs)
+    for rest in ("cookies", "Subscribe", "Share on", "Related stories", "flood barrier", "briefing", "Typical,", "©"):
+        assert rest not in a.text
+    # the page's own date tag ("Monday, 3 March") is not a date: the story's JSON-LD gives it instead
+    assert (a.published, a.outlet, a.authors) == ("2026-03-02", "Coastal Herald", ("Mara Lindqvist",))
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "<article><header><h1>Storm hits coast</h1></header><p>Body.</p></article>",  # in a <header>
+        "<div><h1>Herald</h1></div><article><h1>Storm hits coast</h1><p>Body.</p></article>",  # one h1 per box
+    ],
+)
+def test_page_headline(tmp_path, body):
+    head = '<title>Storm hits coast | Herald</title><meta property="og:title" content="Storm hits coast">'
+    [a] = load_path(write(tmp_path, "p.html", f"<html><head>{head}</head><body>{body}</body></html>"), LIMIT)
+    assert a.title == "Storm hits coast"
+
+
+def test_page_without_a_usable_date_or_title_is_still_read(tmp_path):
+    page = '<html><head><meta name="date" content="Mo-Su 08:00-20:00"></head><body><p>Opening hours.</p></body></html>'
+    [a] = load_path(write(tmp_path, "shop-hours.html", page), LIMIT)
+    assert (a.title, a.text, a.published) == ("shop-hours", "Opening hours.", "")
+
+
+def test_page_trafilatura_cannot_read_keeps_its_visible_text(tmp_path, monkeypatch, caplog):
+    import trafilatura
+
+    def broken(*args, **kwargs):
+        raise RecursionError("maximum recursion depth exceeded")
+
+    monkeypatch.setattr(trafilatura, "bare_extraction", broken)
+    [a] = load_path(write(tmp_path, "p.html", "<h1>Head</h1><nav>menu</nav><p>One.</p><p>Two.</p>"), LIMIT)
+    assert (a.title, a.text) == ("Head", "One.\n\nTwo.") and "trafilatura could not read" in caplog.text
+
+
+@pytest.mark.parametrize(
+    "head, encoding",
+    [
+        ('<meta charset="iso-8859-1">', "cp1252"),  # read as windows-1252, as browsers do: the ’ is byte 0x92
+        ('<meta http-equiv="Content-Type" content="text/html; charset=windows-1250">', "cp1250"),
+        ("", "cp1252"),  # no charset declared: the browsers' default
+        ("", "utf-16"),  # a byte-order mark says it
+    ],
+)
+def test_page_in_its_declared_charset(tmp_path, head, encoding):
+    page = f"<html><head>{head}<title>Zürich</title></head><body><p>Grüße aus Zürich’s Altstadt.</p></body></html>"
+    [a] = load_path(write(tmp_path, "p.html", page.encode(encoding)), LIMIT)
+    assert (a.title, a.text) == ("Zürich", "Grüße aus Zürich’s Altstadt.")
+
+
+def test_feed_in_its_declared_encoding(tmp_path):
+    feed = (
+        '<?xml version="1.0" encoding="ISO-8859-1"?><rss version="2.0"><channel><title>Zeitung</title>'
+        "<item><guid>z1</guid><title>Föhn in Zürich</title><description>Der Föhn erreichte 120 km/h.</description>"
+        "</item></channel></rss>"
+    )
+    [a] = load_path(write(tmp_path, "z.rss", feed.encode("iso-8859-1")), LIMIT)
+    assert (a.title, a.text, a.outlet) == ("Föhn in Zürich", "Der Föhn erreichte 120 km/h.", "Zeitung")
 
 
 def test_jsonl_records(tmp_path):

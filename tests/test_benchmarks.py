@@ -5,6 +5,8 @@ import os
 import subprocess
 import sys
 
+from benchmarks import webpage
+
 from .conftest import ROOT
 
 
@@ -239,3 +241,11 @@ def test_news_questions_quote_their_articles():
     assert len(articles) == 12 and len(rows) == 138
     assert all(a in articles[r["doc_id"]].text for r in rows for a in r["answers"])
     assert sum(not r["answers"] for r in rows) == 24
+
+
+def test_webpage_benchmark_smoke(tmp_path):
+    _smoke("benchmarks.webpage", tmp_path)
+    rows = json.loads((tmp_path / "webpage.json").read_text())
+    assert {r["mode"] for r in rows[:-1]} == set(webpage.MODES) and rows[-1] == {"refused": 0}
+    assert all(0 <= r["precision"] <= 1 and r["recall"] == 1.0 for r in rows[:-1] if r["pages"] == "all")
+    assert "| reading | pages |" in (tmp_path / "webpage.md").read_text()
