@@ -65,7 +65,9 @@ def _parser() -> argparse.ArgumentParser:
     )
     build.add_argument("source", nargs="?", type=Path)
     add = index.add_parser("add", help="add or update articles; unchanged ones are skipped", parents=[common])
-    add.add_argument("paths", nargs="+", type=Path)
+    add.add_argument(
+        "paths", nargs="+", metavar="SOURCE", help="a file, a folder, or the http(s) address of a page or feed"
+    )
     for parser in (build, add):
         parser.add_argument(
             "--ray",

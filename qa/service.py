@@ -25,6 +25,7 @@ from .calibration import Calibrator
 from .chunking import article_passages
 from .embedding import CachedEncoder, Embedder
 from .feedback import MAX_ANSWER_CHARS, Feedback, FeedbackError, FeedbackLog
+from .fetch import fetch, is_url
 from .followup import NEEDS_ANSWER, asks_for_more, fill_in, fragment, resolve
 from .index import MANIFEST, IndexStateError, Manifest, Snapshot, live_files, read_manifest, writing
 from .inference import open_runner, reader_path
@@ -152,9 +153,10 @@ class QAService:
         articles = self._load(source or self.settings.seeds_dir)
         return self._write(articles, fresh=True, ray=ray)
 
-    def add(self, *paths: Path, ray: str | None = None) -> IndexReport:
-        """Add or update the articles in `paths` in one write; unchanged ones (same content hash) are skipped."""
-        return self._write(self._load(*paths), fresh=False, ray=ray)
+    def add(self, *sources: Path | str, ray: str | None = None) -> IndexReport:
+        """Add or update the articles in `sources` (files, folders, or http(s) addresses of news pages and feeds)
+        in one write; unchanged ones (same content hash) are skipped."""
+        return self._write(self._load(*sources), fresh=False, ray=ray)
 
     def add_articles(self, articles: list[Article]) -> IndexReport:
         """Add or update these articles in one write (unchanged ones are skipped), as `add` does for files."""
@@ -163,14 +165,7 @@ class QAService:
     def add_upload(self, name: str, data: bytes) -> IndexReport:
         """Add or update the articles in an uploaded file (any supported type, told by `name`'s suffix)."""
         safe = Path(name or "upload").name or "upload"
-        with tempfile.TemporaryDirectory() as folder:
-            path = Path(folder) / safe
-            path.write_bytes(data)
-            try:
-                articles = self._load(path)
-            except ArticleError as exc:  # name the upload, not where it was put
-                raise ArticleError(*(problem.replace(str(path), safe) for problem in exc.problems)) from None
-        return self._write([replace(a, source=safe) for a in articles], fresh=False)
+        return self._write(self._unique(self._read_file(safe, data, safe)), fresh=False)
 
     def remove(self, article_id: str) -> IndexReport:
         report, manifest = IndexReport(), self.manifest()
@@ -204,8 +199,11 @@ class QAService:
         """Every article of the sources, or one error naming every unreadable file or line (and, among the sources
         read, every repeated id)."""
 
-        def found(source: Path) -> list[Article]:
-            articles = load_path(Path(source), self.settings.max_article_bytes)
+        def found(source: Path | str) -> list[Article]:
+            if is_url(source):
+                articles = self._fetched(str(source))
+            else:
+                articles = load_path(Path(source), self.settings.max_article_bytes)
             if not articles:
                 raise ArticleError(f"{source}: no articles found (supported: {' '.join(SUFFIXES)})")
             return articles
@@ -215,6 +213,26 @@ class QAService:
         if problems:
             raise ArticleError(*problems)
         return articles
+
+    def _read_file(self, name: str, data: bytes, label: str) -> list[Article]:
+        """The articles in a file's bytes (its kind told by `name`'s suffix), their source and problems named by
+        `label` (the upload or the address), not by the temporary file they were read from."""
+        with tempfile.TemporaryDirectory() as folder:
+            path = Path(folder) / name
+            path.write_bytes(data)
+            try:
+                articles = load_path(path, self.settings.max_article_bytes)
+            except ArticleError as exc:
+                raise ArticleError(*(problem.replace(str(path), label) for problem in exc.problems)) from None
+        if not articles:
+            raise ArticleError(f"{label}: no articles found (supported: {' '.join(SUFFIXES)})")
+        return [replace(a, source=label) for a in articles]
+
+    def _fetched(self, url: str) -> list[Article]:
+        """The article on the page at `url` (its link defaults to where the page was served from, after any
+        redirect), or the entries of the feed."""
+        name, data, final = fetch(url, self.settings.max_article_bytes)
+        return [replace(a, url=a.url or final) for a in self._read_file(name, data, url)]
 
     @staticmethod
     def _unique(articles: list[Article]) -> list[Article]:

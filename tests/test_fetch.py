@@ -1,0 +1,91 @@
+"""Articles from web addresses (`qa index add URL`): a page or a feed fetched from a local HTTP server, and each
+way a fetch can fail named in one line, with the index left as it was."""
+
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+from qa.articles import ArticleError
+from qa.cli import main
+
+DATA = Path(__file__).parent / "data"
+ROUTES = {  # path -> (status, content type, body, extra headers)
+    "/news/storm.html": (200, "text/html; charset=utf-8", (DATA / "news_page.html").read_bytes(), {}),
+    "/feed": (200, "application/rss+xml", (DATA / "feed_rss.xml").read_bytes(), {}),
+    "/data.json": (200, "application/json", b'{"a": 1}', {}),
+    "/old": (301, "text/html", b"", {"Location": "/news/storm.html"}),
+    "/to-ftp": (302, "text/html", b"", {"Location": "ftp://127.0.0.1/story.html"}),
+}
+
+
+class Handler(BaseHTTPRequestHandler):
+    def do_GET(self):
+        status, kind, body, headers = ROUTES.get(self.path, (404, "text/html", b"gone", {}))
+        self.send_response(status)
+        self.send_header("Content-Type", kind)
+        self.send_header("Content-Length", str(len(body)))
+        for name, value in headers.items():
+            self.send_header(name, value)
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture(scope="module")
+def web():
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+
+
+def test_page_and_feed_added_from_their_addresses(fresh_service, web):
+    fresh_service.build()
+    report = fresh_service.add(f"{web}/old", f"{web}/feed")  # a redirect to the page, and a feed
+    arts = fresh_service.current().snapshot.articles
+    page = arts[next(i for i in report.added if i.startswith("127.0.0.1"))]
+    assert page.title == "Storm cuts power to 20,000 homes on the coast" and "cookies" not in page.text
+    assert page.id == f"127.0.0.1-{web.rsplit(':', 1)[1]}-news-storm"  # named after the address served from
+    assert page.url == f"{web}/news/storm.html" and page.source == f"{web}/old" and page.published == "2026-03-02"
+    entries = [arts[i] for i in report.added if arts[i].source == f"{web}/feed"]
+    assert len(entries) == len(report.added) - 1 >= 1 and all(e.url.startswith("http") for e in entries)
+    again = fresh_service.add(f"{web}/news/storm.html")  # the same story at its own address: already there
+    assert again.added == [] and len(again.unchanged) == 1
+
+
+@pytest.mark.parametrize(
+    "path, reason",
+    [
+        ("/missing", "the server answered 404"),
+        ("/data.json", "serves application/json, not a web page or a feed"),
+        ("/to-ftp", "redirected to ftp://127.0.0.1/story.html, not a web address"),
+    ],
+)
+def test_fetch_failures_are_named_and_change_nothing(fresh_service, web, path, reason):
+    fresh_service.build()
+    before = fresh_service.manifest()
+    with pytest.raises(ArticleError, match=reason) as caught:
+        fresh_service.add(f"{web}{path}")
+    assert str(caught.value).startswith(f"{web}{path}: ") and fresh_service.manifest() == before
+
+
+def test_cli_adds_an_address_and_names_an_unreachable_one(fresh_service, web, capsys):
+    fresh_service.build()
+    options = ["--index-dir", str(fresh_service.settings.index_dir)]
+    assert main(["index", "add", f"{web}/news/storm.html", *options]) == 0
+    closed = "http://127.0.0.1:9/story.html"  # the discard port: nothing listens
+    assert main(["index", "add", closed, *options]) != 0
+    assert f"{closed}: cannot fetch it" in capsys.readouterr().err
+
+
+def test_body_over_the_size_limit_is_refused(web):
+    from qa.fetch import fetch
+
+    with pytest.raises(ArticleError, match="larger than the 100-byte limit"):
+        fetch(f"{web}/news/storm.html", 100)
+    name, data, final = fetch(f"{web}/feed", 1 << 20)
+    assert name.endswith(".xml") and data == ROUTES["/feed"][2] and final == f"{web}/feed"
