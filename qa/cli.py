@@ -68,6 +68,12 @@ def _parser() -> argparse.ArgumentParser:
     add.add_argument(
         "paths", nargs="+", metavar="SOURCE", help="a file, a folder, or the http(s) address of a page or feed"
     )
+    add.add_argument(
+        "--full-text",
+        action="store_true",
+        help="read each feed entry from the page it links to (feeds often carry a line or two of each story); "
+        "entries indexed that way before are not fetched again",
+    )
     for parser in (build, add):
         parser.add_argument(
             "--ray",
@@ -195,7 +201,7 @@ def _run(service: QAService, args: argparse.Namespace) -> int:
         if args.action == "build":
             report = service.build(args.source, ray=args.ray)
         elif args.action == "add":
-            report = service.add(*args.paths, ray=args.ray)
+            report = service.add(*args.paths, ray=args.ray, full_text=args.full_text)
         else:
             report = service.remove(args.article_id)
         print(_describe(report))

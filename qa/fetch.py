@@ -1,17 +1,23 @@
 """Articles from the web: a news page or a feed at an http(s) address, fetched and then read as a saved file of
-its kind (qa/webpage.py, qa/feeds.py).
+its kind (qa/webpage.py, qa/feeds.py), and the stories a feed's entries link to.
 
 Fetched with the standard library rather than trafilatura's downloader, which retries a failed TLS handshake
 without certificate checks and reports a failure only as "no page"."""
 
 from __future__ import annotations
 
+import logging
 import re
 import urllib.error
 import urllib.request
+from collections.abc import Callable
+from dataclasses import replace
 from urllib.parse import urlsplit
 
-from .articles import ArticleError, make_id
+from .articles import Article, ArticleError, make_id
+from .webpage import decode, read_page
+
+log = logging.getLogger(__name__)
 
 URL = re.compile(r"https?://\S+$", re.IGNORECASE)
 PAGE_TYPES = ("text/html", "application/xhtml+xml")
@@ -64,3 +70,26 @@ class _WebOnly(urllib.request.HTTPRedirectHandler):
 
 
 _OPENER = urllib.request.build_opener(_WebOnly)
+
+
+def stories(entries: list[Article], max_bytes: int, known: Callable[[Article], Article | None]) -> list[Article]:
+    """Feed entries with the story their link points to: many feeds carry a line or two of each story, so each
+    entry's page is fetched and its story (qa/webpage.py) replaces the entry's text when it is longer; the
+    entry keeps its id, title, date and link. An entry `known` to the index already (the same id, link and
+    date) is taken from there without fetching. A link that cannot be fetched or read leaves the entry as the
+    feed gives it, with a warning."""
+    out = []
+    for entry in entries:
+        indexed = known(entry)
+        if indexed is not None:
+            out.append(indexed)
+            continue
+        page = None
+        if is_url(entry.url):
+            try:
+                name, data, _ = fetch(entry.url, max_bytes)
+                page = read_page(decode(data)) if name.endswith(".html") else None
+            except ArticleError as exc:
+                log.warning("keeping the feed's own text of %s: %s", entry.id, exc)
+        out.append(replace(entry, text=page.text) if page and len(page.text) > len(entry.text) else entry)
+    return out

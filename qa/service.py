@@ -20,12 +20,12 @@ from tqdm import tqdm
 
 from . import cluster
 from .answer import Answer, Answerer
-from .articles import SUFFIXES, Article, ArticleError, ArticleSummary, load_path, read_each
+from .articles import FEED_SUFFIXES, SUFFIXES, Article, ArticleError, ArticleSummary, load_path, read_each
 from .calibration import Calibrator
 from .chunking import article_passages
 from .embedding import CachedEncoder, Embedder
 from .feedback import MAX_ANSWER_CHARS, Feedback, FeedbackError, FeedbackLog
-from .fetch import fetch, is_url
+from .fetch import fetch, is_url, stories
 from .followup import NEEDS_ANSWER, asks_for_more, fill_in, fragment, resolve
 from .index import MANIFEST, IndexStateError, Manifest, Snapshot, live_files, read_manifest, writing
 from .inference import open_runner, reader_path
@@ -153,10 +153,11 @@ class QAService:
         articles = self._load(source or self.settings.seeds_dir)
         return self._write(articles, fresh=True, ray=ray)
 
-    def add(self, *sources: Path | str, ray: str | None = None) -> IndexReport:
+    def add(self, *sources: Path | str, ray: str | None = None, full_text: bool = False) -> IndexReport:
         """Add or update the articles in `sources` (files, folders, or http(s) addresses of news pages and feeds)
-        in one write; unchanged ones (same content hash) are skipped."""
-        return self._write(self._load(*sources), fresh=False, ray=ray)
+        in one write; unchanged ones (same content hash) are skipped. With `full_text`, a feed's entries are
+        read from the pages they link to (`qa.fetch.stories`)."""
+        return self._write(self._load(*sources, full_text=full_text), fresh=False, ray=ray)
 
     def add_articles(self, articles: list[Article]) -> IndexReport:
         """Add or update these articles in one write (unchanged ones are skipped), as `add` does for files."""
@@ -195,15 +196,19 @@ class QAService:
             **asdict(manifest),
         }
 
-    def _load(self, *sources: Path) -> list[Article]:
+    def _load(self, *sources: Path | str, full_text: bool = False) -> list[Article]:
         """Every article of the sources, or one error naming every unreadable file or line (and, among the sources
         read, every repeated id)."""
 
         def found(source: Path | str) -> list[Article]:
-            if is_url(source):
-                articles = self._fetched(str(source))
+            limit = self.settings.max_article_bytes
+            if is_url(source):  # a page's link defaults to where it was served from, after any redirect
+                name, data, served = fetch(str(source), limit)
+                articles = [replace(a, url=a.url or served) for a in self._read_file(name, data, str(source))]
             else:
-                articles = load_path(Path(source), self.settings.max_article_bytes)
+                name, articles = str(source), load_path(Path(source), limit)
+            if full_text and Path(name).suffix.lower() in FEED_SUFFIXES:
+                articles = stories(articles, limit, self._indexed)
             if not articles:
                 raise ArticleError(f"{source}: no articles found (supported: {' '.join(SUFFIXES)})")
             return articles
@@ -228,11 +233,18 @@ class QAService:
             raise ArticleError(f"{label}: no articles found (supported: {' '.join(SUFFIXES)})")
         return [replace(a, source=label) for a in articles]
 
-    def _fetched(self, url: str) -> list[Article]:
-        """The article on the page at `url` (its link defaults to where the page was served from, after any
-        redirect), or the entries of the feed."""
-        name, data, final = fetch(url, self.settings.max_article_bytes)
-        return [replace(a, url=a.url or final) for a in self._read_file(name, data, url)]
+    def _indexed(self, entry: Article) -> Article | None:
+        """The indexed article of a feed entry whose story was read from its page before (the same id, title,
+        link and date, and a text other than the entry's own), so that the page is not fetched again."""
+        if self.manifest() is None:
+            return None
+        known = self.current().snapshot.articles.get(entry.id)
+        same = known is not None and (known.title, known.url, known.published) == (
+            entry.title,
+            entry.url,
+            entry.published,
+        )
+        return known if same and known.text != entry.text else None
 
     @staticmethod
     def _unique(articles: list[Article]) -> list[Article]:

@@ -20,8 +20,28 @@ ROUTES = {  # path -> (status, content type, body, extra headers)
 }
 
 
+HITS: dict[str, int] = {}  # path -> requests served
+
+
+def teasers(base: str) -> bytes:
+    """A feed whose entries carry a line of each story and link to its page (one link is dead)."""
+    items = [("storm", "Storm cuts power to 20,000 homes", "/news/storm.html"), ("gone", "Ferry cancelled", "/gone")]
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel><title>Coastal Herald</title>'
+        + "".join(
+            f"<item><guid>{guid}</guid><title>{title}</title><link>{base}{path}</link>"
+            f"<description>{title}, the paper reports.</description></item>"
+            for guid, title, path in items
+        )
+        + "</channel></rss>"
+    ).encode()
+
+
 class Handler(BaseHTTPRequestHandler):
     def do_GET(self):
+        HITS[self.path] = HITS.get(self.path, 0) + 1
+        if self.path == "/teasers":
+            ROUTES["/teasers"] = (200, "application/rss+xml", teasers(f"http://{self.headers['Host']}"), {})
         status, kind, body, headers = ROUTES.get(self.path, (404, "text/html", b"gone", {}))
         self.send_response(status)
         self.send_header("Content-Type", kind)
@@ -89,3 +109,19 @@ def test_body_over_the_size_limit_is_refused(web):
         fetch(f"{web}/news/storm.html", 100)
     name, data, final = fetch(f"{web}/feed", 1 << 20)
     assert name.endswith(".xml") and data == ROUTES["/feed"][2] and final == f"{web}/feed"
+
+
+def test_feed_entries_read_from_the_pages_they_link_to(fresh_service, web, caplog):
+    fresh_service.build()
+    teaser = fresh_service.add(f"{web}/teasers")  # as the feed gives them: a line each
+    arts = fresh_service.current().snapshot.articles
+    assert arts["storm"].text == "Storm cuts power to 20,000 homes, the paper reports." and len(teaser.added) == 2
+    full = fresh_service.add(f"{web}/teasers", full_text=True)
+    arts = fresh_service.current().snapshot.articles
+    assert full.updated == ["storm"] and full.unchanged == ["gone"]  # the dead link keeps the feed's line
+    assert "Erik Sandvall" in arts["storm"].text and "cookies" not in arts["storm"].text
+    assert (arts["storm"].title, arts["storm"].url) == ("Storm cuts power to 20,000 homes", f"{web}/news/storm.html")
+    assert "keeping the feed's own text of gone: " in caplog.text
+    pages = HITS["/news/storm.html"]
+    again = fresh_service.add(f"{web}/teasers", full_text=True)  # what cron does every few minutes
+    assert again.added == again.updated == [] and HITS["/news/storm.html"] == pages  # not fetched again
