@@ -128,9 +128,13 @@ _DO = _AUXILIARIES - _COPULAS  # "did", "will": a verb follows their subject
 _JOINERS = {"of", "al", "de", "von", "van", "bin"}  # inside a name: "Bank of England", "Bashar al Assad"
 _ARTICLES = {"the", "a", "an", "its", "his", "her", "their", "this", "that", "these", "those"}
 _PREPOSITIONS = set(
-    """in at near outside inside around across on during before after since until by of for from with about
-    against to into over under between among""".split()
+    """in at near outside inside around across on during before after since until by of for from with without
+    about against to into over under above below between among""".split()
 )
+# a preposition alone ("and against?") stands for its opposite's phrase
+_OPPOSITE = dict(pair.split() for pair in ["for against", "before after", "with without", "above below", "over under"])
+_OPPOSITE |= {b: a for a, b in _OPPOSITE.items()} | {"inside": "outside", "outside": "inside"}
+_SIDES = set("vote votes voted voting argue argues argued campaign campaigned speak spoke is are was were".split())
 _LINKS = _PREPOSITIONS | _AUXILIARIES | _WH | {"and", "or", "but", "than"}
 _SAME_KIND = [
     {"in", "at", "near", "outside", "inside", "around", "across"},
@@ -171,9 +175,19 @@ def fragment(question: str) -> list[str] | None:
         words = text.split() if _ONE.fullmatch(text) or (text and _question_phrase(text.split())) else []
     if not 0 < len(words) <= MAX_FRAGMENT or any(_bare(w) in _AUXILIARIES for w in words):
         return None  # "and did he say why?" is a question of its own
-    if _bare(words[0]) in _PRONOUNS or (_bare(words[0]) in _WH and not _question_phrase(words)):
+    if _bare(words[0]) in _PRONOUNS or (_bare(words[0]) in _WH and not any(_asked_where(words))):
         return None  # "and him?", "and who won?"
     return words
+
+
+def _asked_where(words: list[str]) -> tuple[list[str], list[str]]:
+    """A fragment that opens with a question phrase, split into it and the phrase after it: "how many in the
+    south" -> (how many, in the south); "how many aircraft" -> (how many aircraft, ()). Empty when the words
+    after the question phrase are not a prepositional phrase ("who won")."""
+    for k in range(1, len(words) + 1):
+        if _question_phrase(words[:k]) and (k == len(words) or _bare(words[k]) in _PREPOSITIONS):
+            return words[:k], words[k:]
+    return [], []
 
 
 def _question_phrase(words: list[str]) -> bool:
@@ -196,18 +210,36 @@ def fill_in(question: str, previous: str) -> str | None:
     if not x or not words:
         return None
     one = _ONE.fullmatch(" ".join(x))
-    if _bare(x[0]) in _WH:
-        out = _swap_wh(words, x)
+    if _bare(x[0]) in _WH:  # "and where?", "and how many in the south?": the question phrase, then the rest
+        wh, rest = _asked_where(x)
+        same = [_bare(w) for w in wh] == [_bare(w) for w in words[: len(wh)]]
+        out = words if same and rest else _swap_wh(words, wh)
+        out = _swap_preposition(out, rest) if out and rest else out
     elif one:
         out = _swap_modifier(words, one.group(1).split())
+    elif len(x) == 2 and _bare(x[1]) in _CONTRASTIVE and any(_bare(w) in _CONTRASTIVE for w in words):
+        out = _swap_modifier(words, x[1:])  # "and the second?" after "who won the first round?"
     elif _bare(x[0]) in _PREPOSITIONS:
-        out = _swap_phrase(words, x) if len(x) > 1 else None  # "and in?" names nothing
+        out = _swap_preposition(words, x)
     else:
         out = _swap_noun_phrase(words, x)
     if not out:
         return None
     text = " ".join(out)
     return text[0].upper() + text[1:] + "?"
+
+
+def _swap_preposition(words: list[str], x: list[str]) -> list[str] | None:
+    """ "and in Aleppo?" replaces a phrase (`_swap_phrase`); a preposition alone, the last of its opposite: "and
+    against?" after "how many voted for the budget?" -> "how many voted against the budget?" (None without
+    one: "and in?" names nothing)."""
+    if len(x) > 1:
+        return _swap_phrase(words, x)
+    opposite = _OPPOSITE.get(_bare(x[0]))
+    at = [i for i, w in enumerate(words) if _bare(w) == opposite and not _inside_name(words, i)]
+    if opposite in ("for", "against"):  # only as sides taken: "voted for", not "a name for" or "account for"
+        at = [i for i in at if i and _bare(words[i - 1]) in _SIDES]
+    return words[: at[-1]] + x + words[at[-1] + 1 :] if at else None
 
 
 def _swap_wh(words: list[str], x: list[str]) -> list[str] | None:

@@ -114,6 +114,27 @@ def test_nothing_to_resolve(previous, answer, question):
             "and how many aircraft?",
             "How many aircraft were fighting the fire?",
         ),
+        # a preposition alone replaces its opposite; after a question phrase, both are filled in
+        (
+            "How many councillors voted for the budget?",
+            "and against?",
+            "How many councillors voted against the budget?",
+        ),
+        (
+            "How many councillors voted for the budget?",
+            "and how many against?",
+            "How many councillors voted against the budget?",
+        ),
+        ("What did Vennholt say before the talks?", "and after?", "What did Vennholt say after the talks?"),
+        (
+            "How many people were injured in the north?",
+            "and how many in the south?",
+            "How many people were injured in the south?",
+        ),
+        ("When did the strike start in Lenz?", "and where in Drava?", "Where did the strike start in Drava?"),
+        # an ordinal (or the like) alone replaces the noun phrase's, keeping its noun
+        ("Who won the first round?", "and the second?", "Who won the second round?"),
+        ("Who scored the first goal?", "and the last?", "Who scored the last goal?"),
     ],
 )
 def test_fragment_is_filled_in(previous, question, expected):
@@ -130,6 +151,7 @@ def test_fragment_is_filled_in(previous, question, expected):
         ("How many people died?", "and where?"),  # no question phrase to swap a lone "where" into
         ("Who is Dmitry Peskov?", "and why?"),
         ("How many votes did the budget pass by?", "and how many against?"),
+        ("How many people died in Idlib?", "and against?"),  # no "for" for "against" to replace
         ("who threatened sanctions?", "and ground staff?"),  # nothing of its kind to replace
         ("Who is the director of the Bank of England?", "and Iran?"),  # a name, not a title Iran could hold
         ("Who threatened sanctions?", "and then the long list of every minister who spoke at the meeting?"),
