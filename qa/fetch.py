@@ -11,6 +11,7 @@ import re
 import urllib.error
 import urllib.request
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from urllib.parse import urlsplit
 
@@ -24,6 +25,7 @@ PAGE_TYPES = ("text/html", "application/xhtml+xml")
 FEED_TYPES = ("application/rss+xml", "application/atom+xml", "application/xml", "text/xml")
 ACCEPT = "text/html, application/xhtml+xml, application/rss+xml, application/atom+xml, application/xml;q=0.9"
 USER_AGENT = "newsqa (self-hosted news question answering)"
+CONNECTIONS = 4  # pages of one feed fetched at once
 
 
 def is_url(source: object) -> bool:
@@ -74,16 +76,15 @@ _OPENER = urllib.request.build_opener(_WebOnly)
 
 def stories(entries: list[Article], max_bytes: int, known: Callable[[Article], Article | None]) -> list[Article]:
     """Feed entries with the story their link points to: many feeds carry a line or two of each story, so each
-    entry's page is fetched and its story (qa/webpage.py) replaces the entry's text when it is longer; the
-    entry keeps its id, title, date and link. An entry `known` to the index already (the same id, link and
-    date) is taken from there without fetching. A link that cannot be fetched or read leaves the entry as the
-    feed gives it, with a warning."""
-    out = []
-    for entry in entries:
+    entry's page is fetched (`CONNECTIONS` at a time) and its story (qa/webpage.py) replaces the entry's text
+    when it is longer; the entry keeps its id, title, date and link. An entry `known` to the index already (the
+    same id, link and date) is taken from there without fetching. A link that cannot be fetched or read leaves
+    the entry as the feed gives it, with a warning."""
+
+    def story(entry: Article) -> Article:
         indexed = known(entry)
         if indexed is not None:
-            out.append(indexed)
-            continue
+            return indexed
         page = None
         if is_url(entry.url):
             try:
@@ -91,5 +92,7 @@ def stories(entries: list[Article], max_bytes: int, known: Callable[[Article], A
                 page = read_page(decode(data)) if name.endswith(".html") else None
             except ArticleError as exc:
                 log.warning("keeping the feed's own text of %s: %s", entry.id, exc)
-        out.append(replace(entry, text=page.text) if page and len(page.text) > len(entry.text) else entry)
-    return out
+        return replace(entry, text=page.text) if page and len(page.text) > len(entry.text) else entry
+
+    with ThreadPoolExecutor(CONNECTIONS) as pool:
+        return list(pool.map(story, entries))
