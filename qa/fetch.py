@@ -6,6 +6,8 @@ without certificate checks and reports a failure only as "no page"."""
 
 from __future__ import annotations
 
+import http.client
+import ipaddress
 import logging
 import re
 import urllib.error
@@ -33,13 +35,15 @@ def is_url(source: object) -> bool:
     return isinstance(source, str) and URL.match(source) is not None
 
 
-def fetch(url: str, max_bytes: int, timeout: float = 20.0) -> tuple[str, bytes, str]:
+def fetch(url: str, max_bytes: int, timeout: float = 20.0, public: bool = False) -> tuple[str, bytes, str]:
     """What `url` serves, as (a file name whose suffix says its kind, its bytes, the address it was served from
     after redirects): a page is `.html`, a feed `.xml`, named after that address. Anything else, an error
-    status, a body over `max_bytes` or an unreachable server is an ArticleError naming `url` and the reason."""
+    status, a body over `max_bytes` or an unreachable server is an ArticleError naming `url` and the reason.
+    With `public`, only servers at public internet addresses are read (checked on the connected socket, each
+    redirect too): a link someone else wrote, such as a feed entry's, cannot reach this machine's own network."""
     request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT, "Accept": ACCEPT})
     try:
-        with _OPENER.open(request, timeout=timeout) as response:
+        with (_PUBLIC if public else _OPENER).open(request, timeout=timeout) as response:
             data = response.read(max_bytes + 1)
             kind = response.headers.get_content_type()
             final = response.geturl()
@@ -71,15 +75,50 @@ class _WebOnly(urllib.request.HTTPRedirectHandler):
         return super().redirect_request(req, fp, code, msg, headers, newurl)
 
 
+class _Public:
+    """A connection that refuses a server at an address other than a public one, once connected (so that a name
+    resolving to a public address when checked and to a private one when fetched gains nothing)."""
+
+    def connect(self):
+        super().connect()
+        address = ipaddress.ip_address(self.sock.getpeername()[0])
+        if not address.is_global:
+            self.sock.close()
+            raise OSError(f"{self.host} is at a private address ({address})")
+
+
+class _PublicHTTP(_Public, http.client.HTTPConnection):
+    pass
+
+
+class _PublicHTTPS(_Public, http.client.HTTPSConnection):
+    pass
+
+
+class _PublicHTTPHandler(urllib.request.HTTPHandler):
+    def http_open(self, req):
+        return self.do_open(_PublicHTTP, req)
+
+
+class _PublicHTTPSHandler(urllib.request.HTTPSHandler):
+    def https_open(self, req):
+        return self.do_open(_PublicHTTPS, req, context=self._context)
+
+
 _OPENER = urllib.request.build_opener(_WebOnly)
+_PUBLIC = urllib.request.build_opener(_WebOnly, _PublicHTTPHandler, _PublicHTTPSHandler)
 
 
-def stories(entries: list[Article], max_bytes: int, known: Callable[[Article], Article | None]) -> list[Article]:
+def stories(
+    entries: list[Article], max_bytes: int, known: Callable[[Article], Article | None], private: bool = False
+) -> list[Article]:
     """Feed entries with the story their link points to: many feeds carry a line or two of each story, so each
     entry's page is fetched (`CONNECTIONS` at a time) and its story (qa/webpage.py) replaces the entry's text
     when it is longer; the entry keeps its id, title, date and link. An entry `known` to the index already (the
     same id, link and date) is taken from there without fetching. A link that cannot be fetched or read leaves
-    the entry as the feed gives it, with a warning."""
+    the entry as the feed gives it, with a warning; so does one to a private address (loopback, the local
+    network, cloud metadata), unless `private`: the feed's author chose the link, and the page would become
+    quotable in the chat."""
 
     def story(entry: Article) -> Article:
         indexed = known(entry)
@@ -88,7 +127,7 @@ def stories(entries: list[Article], max_bytes: int, known: Callable[[Article], A
         page = None
         if is_url(entry.url):
             try:
-                name, data, _ = fetch(entry.url, max_bytes)
+                name, data, _ = fetch(entry.url, max_bytes, public=not private)
                 page = read_page(decode(data)) if name.endswith(".html") else None
             except ArticleError as exc:
                 log.warning("keeping the feed's own text of %s: %s", entry.id, exc)

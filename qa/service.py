@@ -208,7 +208,7 @@ class QAService:
             else:
                 name, articles = str(source), load_path(Path(source), limit)
             if full_text and Path(name).suffix.lower() in FEED_SUFFIXES:
-                articles = stories(articles, limit, self._indexed)
+                articles = stories(articles, limit, self._indexed, self.settings.fetch_private_links)
             if not articles:
                 raise ArticleError(f"{source}: no articles found (supported: {' '.join(SUFFIXES)})")
             return articles

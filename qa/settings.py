@@ -108,6 +108,9 @@ class Settings:
     max_question_chars: int = setting(500, "longest question accepted", at_least=1)
     max_history: int = setting(10, "previous questions kept as conversation context", at_least=0)
     max_article_bytes: int = setting(5_000_000, "largest article file accepted", at_least=1)
+    fetch_private_links: bool = setting(
+        False, "qa index add --full-text may follow a feed entry's link to a private address (an intranet feed)"
+    )
     host: str = setting("127.0.0.1", "address the web server binds")
     port: int = setting(8000, "port the web server listens on", at_least=0, at_most=65535)
     workers: int = setting(1, "web server processes; each loads the models, all serve the same index files", at_least=1)

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from qa import QAService
 from qa.articles import ArticleError
 from qa.cli import main
 
@@ -112,6 +113,9 @@ def test_body_over_the_size_limit_is_refused(web):
 
 
 def test_feed_entries_read_from_the_pages_they_link_to(fresh_service, web, caplog):
+    fresh_service = QAService(  # the test server is on this machine: an intranet feed, as far as links go
+        fresh_service.settings.replace(fetch_private_links=True), fresh_service.embedder, fresh_service.reader
+    )
     fresh_service.build()
     teaser = fresh_service.add(f"{web}/teasers")  # as the feed gives them: a line each
     arts = fresh_service.current().snapshot.articles
@@ -125,3 +129,16 @@ def test_feed_entries_read_from_the_pages_they_link_to(fresh_service, web, caplo
     pages = HITS["/news/storm.html"]
     again = fresh_service.add(f"{web}/teasers", full_text=True)  # what cron does every few minutes
     assert again.added == again.updated == [] and HITS["/news/storm.html"] == pages  # not fetched again
+
+
+def test_feed_links_to_private_addresses_are_not_followed(fresh_service, web, caplog):
+    """A feed's author chooses its links: by default they cannot make this machine fetch its own network (here
+    the loopback test server) and index what it finds there, where the chat would quote it."""
+    fresh_service.build()
+    pages = HITS.get("/news/storm.html", 0)
+    fresh_service.add(f"{web}/teasers", full_text=True)
+    assert (
+        fresh_service.current().snapshot.articles["storm"].text
+        == "Storm cuts power to 20,000 homes, the paper reports."
+    )
+    assert HITS.get("/news/storm.html", 0) == pages and "127.0.0.1 is at a private address (127.0.0.1)" in caplog.text
