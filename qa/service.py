@@ -153,11 +153,14 @@ class QAService:
         articles = self._load(source or self.settings.seeds_dir)
         return self._write(articles, fresh=True, ray=ray)
 
-    def add(self, *sources: Path | str, ray: str | None = None, full_text: bool = False) -> IndexReport:
+    def add(
+        self, *sources: Path | str, ray: str | None = None, full_text: bool = False, public: bool = False
+    ) -> IndexReport:
         """Add or update the articles in `sources` (files, folders, or http(s) addresses of news pages and feeds)
         in one write; unchanged ones (same content hash) are skipped. With `full_text`, a feed's entries are
-        read from the pages they link to (`qa.fetch.stories`)."""
-        return self._write(self._load(*sources, full_text=full_text), fresh=False, ray=ray)
+        read from the pages they link to (`qa.fetch.stories`); with `public`, addresses are fetched only from
+        public servers (as for the API) unless `fetch_private_links` is set."""
+        return self._write(self._load(*sources, full_text=full_text, public=public), fresh=False, ray=ray)
 
     def add_articles(self, articles: list[Article]) -> IndexReport:
         """Add or update these articles in one write (unchanged ones are skipped), as `add` does for files."""
@@ -196,14 +199,14 @@ class QAService:
             **asdict(manifest),
         }
 
-    def _load(self, *sources: Path | str, full_text: bool = False) -> list[Article]:
+    def _load(self, *sources: Path | str, full_text: bool = False, public: bool = False) -> list[Article]:
         """Every article of the sources, or one error naming every unreadable file or line (and, among the sources
         read, every repeated id)."""
 
         def found(source: Path | str) -> list[Article]:
             limit = self.settings.max_article_bytes
             if is_url(source):  # a page's link defaults to where it was served from, after any redirect
-                name, data, served = fetch(str(source), limit)
+                name, data, served = fetch(str(source), limit, public=public and not self.settings.fetch_private_links)
                 articles = [replace(a, url=a.url or served) for a in self._read_file(name, data, str(source))]
             else:
                 name, articles = str(source), load_path(Path(source), limit)

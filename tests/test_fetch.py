@@ -142,3 +142,28 @@ def test_feed_links_to_private_addresses_are_not_followed(fresh_service, web, ca
         == "Storm cuts power to 20,000 homes, the paper reports."
     )
     assert HITS.get("/news/storm.html", 0) == pages and "127.0.0.1 is at a private address (127.0.0.1)" in caplog.text
+
+
+def _admin(service, **settings):
+    from litestar.testing import TestClient
+
+    from web.app import create_app
+
+    qa = QAService(service.settings.replace(admin_token="t0ken", **settings), service.embedder, service.reader)
+    client = TestClient(create_app(qa=qa))
+    client.headers["Authorization"] = "Bearer t0ken"
+    return client
+
+
+def test_api_fetches_public_addresses_only(fresh_service, web):
+    fresh_service.build()
+    with _admin(fresh_service) as client:  # the test server is on this machine, so a private address
+        r = client.post("/api/articles", json={"fetch": f"{web}/news/storm.html"})
+        assert r.status_code == 400 and "127.0.0.1 is at a private address" in r.json()["detail"]
+        for bad in ({"fetch": "file:///etc/passwd"}, {"fetch": f"{web}/x", "full_text": "yes"}, {"fetch": 1}):
+            assert client.post("/api/articles", json=bad).status_code == 400
+        assert client.post("/api/articles", json={"fetch": f"{web}/x", "title": "T"}).status_code == 400
+    with _admin(fresh_service, fetch_private_links=True) as client:  # an intranet deployment
+        r = client.post("/api/articles", json={"fetch": f"{web}/teasers", "full_text": True})
+        assert r.status_code == 201 and sorted(r.json()["added"]) == ["gone", "storm"]
+        assert "Erik Sandvall" in client.get("/api/articles/storm").json()["text"]

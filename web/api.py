@@ -16,6 +16,7 @@ from litestar.params import FromPath, JSONBody, Parameter
 
 from qa import QAService
 from qa.articles import ArticleSummary, from_record
+from qa.fetch import is_url
 from qa.payload import AskResponse, to_response
 
 from .security import admin_only, strict_json
@@ -119,17 +120,23 @@ class ApiController(Controller):
         summary="Add or update an article (admin token)",
     )
     async def add_article(self, request: Request, qa: NamedDependency[QAService]) -> IndexChange:
-        """JSON `{id?, title, text, published?, url?, source?, authors?}`, an RSS or Atom document, or a multipart
-        upload (field `file`) of a .txt, .md, .html, .jsonl or feed file; written as `qa index add` writes
-        (atomically; articles already indexed unchanged are skipped)."""
+        """JSON `{id?, title, text, published?, url?, source?, authors?}`, JSON `{fetch, full_text?}` (the http(s)
+        address of a news page or feed, fetched from public servers only; `full_text`: read each feed entry
+        from its page), an RSS or Atom document, or a multipart upload (field `file`) of a .txt, .md, .html,
+        .jsonl or feed file; written as `qa index add` writes (atomically; articles already indexed unchanged
+        are skipped)."""
         media = request.headers.get("content-type", "").split(";")[0].strip().lower()
         if media == "application/json":
             try:
                 record = msgspec.json.decode(await request.body())
             except msgspec.DecodeError as exc:
                 raise ClientException(f"request body is not valid JSON: {exc}") from None
-            article = from_record(record, "request body", qa.settings.max_article_bytes)
-            report = await to_thread.run_sync(qa.add_articles, [article])
+            if isinstance(record, dict) and "fetch" in record:  # a page or feed to fetch, from public servers only
+                address, full_text = _to_fetch(record)
+                report = await to_thread.run_sync(lambda: qa.add(address, full_text=full_text, public=True))
+            else:
+                article = from_record(record, "request body", qa.settings.max_article_bytes)
+                report = await to_thread.run_sync(qa.add_articles, [article])
         elif media in FEED_TYPES:  # an RSS or Atom document as the body
             report = await to_thread.run_sync(qa.add_upload, "feed.xml", await request.body())
         elif media == "multipart/form-data":
@@ -165,3 +172,14 @@ class ApiController(Controller):
         """The text that answers' `start` / `end` offsets index, with its date, URL, outlet and authors."""
         a = qa.article(article_id)
         return ArticleView(a.id, a.title, a.text, Path(a.source).name, a.published, a.url, a.outlet, list(a.authors))
+
+
+def _to_fetch(record: dict) -> tuple[str, bool]:
+    """The address and `full_text` flag of a `{fetch, full_text?}` request, or a 400 naming what is wrong."""
+    unknown = sorted(set(record) - {"fetch", "full_text"})
+    if unknown:
+        raise ClientException(f"a fetch request takes only fetch and full_text, not {', '.join(unknown)}")
+    address, full_text = record["fetch"], record.get("full_text", False)
+    if not is_url(address) or not isinstance(full_text, bool):
+        raise ClientException("fetch must be an http(s) address and full_text true or false")
+    return address, full_text
