@@ -16,6 +16,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from urllib.parse import urlsplit
+from urllib.robotparser import RobotFileParser
 
 from .articles import Article, ArticleError, make_id
 from .webpage import decode, read_page
@@ -26,7 +27,8 @@ URL = re.compile(r"https?://\S+$", re.IGNORECASE)
 PAGE_TYPES = ("text/html", "application/xhtml+xml")
 FEED_TYPES = ("application/rss+xml", "application/atom+xml", "application/xml", "text/xml")
 ACCEPT = "text/html, application/xhtml+xml, application/rss+xml, application/atom+xml, application/xml;q=0.9"
-USER_AGENT = "newsqa (self-hosted news question answering)"
+ROBOT = "newsqa"  # the name robots.txt rules address
+USER_AGENT = f"{ROBOT} (self-hosted news question answering)"
 CONNECTIONS = 4  # pages of one feed fetched at once
 
 
@@ -64,6 +66,24 @@ def fetch(url: str, max_bytes: int, timeout: float = 20.0, public: bool = False)
     parts = urlsplit(final)
     page = re.sub(r"\.(s?html?|php|aspx?)$", "", parts.path.rstrip("/"), flags=re.IGNORECASE)
     return make_id(f"{parts.netloc}{page}")[:100] + suffix, data, final
+
+
+def _allowed(url: str, rules: dict[str, RobotFileParser], max_bytes: int, public: bool) -> bool:
+    """Whether the site's robots.txt lets this user agent fetch `url` (no robots.txt, or one that cannot be
+    read, allows everything, as for any crawler; read once per site into `rules`)."""
+    parts = urlsplit(url)
+    site = f"{parts.scheme}://{parts.netloc}"
+    if site not in rules:  # two threads may both read it: the rules are set only once parsed
+        parser, lines = RobotFileParser(), []
+        request = urllib.request.Request(f"{site}/robots.txt", headers={"User-Agent": USER_AGENT})
+        try:
+            with (_PUBLIC if public else _OPENER).open(request, timeout=10) as response:
+                lines = response.read(max_bytes).decode("utf-8", "replace").splitlines()
+        except (OSError, ValueError):  # 404 and the like: no rules
+            pass
+        parser.parse(lines)
+        rules.setdefault(site, parser)
+    return rules[site].can_fetch(ROBOT, url)
 
 
 class _WebOnly(urllib.request.HTTPRedirectHandler):
@@ -115,10 +135,12 @@ def stories(
     """Feed entries with the story their link points to: many feeds carry a line or two of each story, so each
     entry's page is fetched (`CONNECTIONS` at a time) and its story (qa/webpage.py) replaces the entry's text
     when it is longer; the entry keeps its id, title, date and link. An entry `known` to the index already (the
-    same id, link and date) is taken from there without fetching. A link that cannot be fetched or read leaves
-    the entry as the feed gives it, with a warning; so does one to a private address (loopback, the local
-    network, cloud metadata), unless `private`: the feed's author chose the link, and the page would become
-    quotable in the chat."""
+    same id, link and date) is taken from there without fetching. A link that cannot be fetched or read, or
+    that the site's robots.txt keeps robots from, leaves the entry as the feed gives it, with a warning; so
+    does one to a private address (loopback, the local network, cloud metadata), unless `private`: the feed's
+    author chose the link, and the page would become quotable in the chat."""
+
+    rules: dict[str, RobotFileParser] = {}  # each site's robots.txt, read once
 
     def story(entry: Article) -> Article:
         indexed = known(entry)
@@ -127,6 +149,8 @@ def stories(
         page = None
         if is_url(entry.url):
             try:
+                if not _allowed(entry.url, rules, max_bytes, not private):
+                    raise ArticleError(f"{entry.url}: the site's robots.txt asks robots not to fetch it")
                 name, data, _ = fetch(entry.url, max_bytes, public=not private)
                 page = read_page(decode(data)) if name.endswith(".html") else None
             except ArticleError as exc:

@@ -18,6 +18,8 @@ ROUTES = {  # path -> (status, content type, body, extra headers)
     "/data.json": (200, "application/json", b'{"a": 1}', {}),
     "/old": (301, "text/html", b"", {"Location": "/news/storm.html"}),
     "/to-ftp": (302, "text/html", b"", {"Location": "ftp://127.0.0.1/story.html"}),
+    "/robots.txt": (200, "text/plain", b"User-agent: *\nDisallow: /private/\n", {}),
+    "/private/story.html": (200, "text/html", (DATA / "news_page.html").read_bytes(), {}),
 }
 
 
@@ -25,8 +27,13 @@ HITS: dict[str, int] = {}  # path -> requests served
 
 
 def teasers(base: str) -> bytes:
-    """A feed whose entries carry a line of each story and link to its page (one link is dead)."""
-    items = [("storm", "Storm cuts power to 20,000 homes", "/news/storm.html"), ("gone", "Ferry cancelled", "/gone")]
+    """A feed whose entries carry a line of each story and link to its page (one link is dead, one is a page
+    robots.txt keeps robots from)."""
+    items = [
+        ("storm", "Storm cuts power to 20,000 homes", "/news/storm.html"),
+        ("gone", "Ferry cancelled", "/gone"),
+        ("secret", "Members only", "/private/story.html"),
+    ]
     return (
         '<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel><title>Coastal Herald</title>'
         + "".join(
@@ -119,13 +126,14 @@ def test_feed_entries_read_from_the_pages_they_link_to(fresh_service, web, caplo
     fresh_service.build()
     teaser = fresh_service.add(f"{web}/teasers")  # as the feed gives them: a line each
     arts = fresh_service.current().snapshot.articles
-    assert arts["storm"].text == "Storm cuts power to 20,000 homes, the paper reports." and len(teaser.added) == 2
+    assert arts["storm"].text == "Storm cuts power to 20,000 homes, the paper reports." and len(teaser.added) == 3
     full = fresh_service.add(f"{web}/teasers", full_text=True)
     arts = fresh_service.current().snapshot.articles
-    assert full.updated == ["storm"] and full.unchanged == ["gone"]  # the dead link keeps the feed's line
+    assert full.updated == ["storm"] and sorted(full.unchanged) == ["gone", "secret"]  # they keep the feed's line
     assert "Erik Sandvall" in arts["storm"].text and "cookies" not in arts["storm"].text
     assert (arts["storm"].title, arts["storm"].url) == ("Storm cuts power to 20,000 homes", f"{web}/news/storm.html")
-    assert "keeping the feed's own text of gone: " in caplog.text
+    assert "keeping the feed's own text of gone: " in caplog.text and "/private/story.html" not in HITS
+    assert "/private/story.html: the site's robots.txt asks robots not to fetch it" in caplog.text
     pages = HITS["/news/storm.html"]
     again = fresh_service.add(f"{web}/teasers", full_text=True)  # what cron does every few minutes
     assert again.added == again.updated == [] and HITS["/news/storm.html"] == pages  # not fetched again
@@ -165,5 +173,5 @@ def test_api_fetches_public_addresses_only(fresh_service, web):
         assert client.post("/api/articles", json={"fetch": f"{web}/x", "title": "T"}).status_code == 400
     with _admin(fresh_service, fetch_private_links=True) as client:  # an intranet deployment
         r = client.post("/api/articles", json={"fetch": f"{web}/teasers", "full_text": True})
-        assert r.status_code == 201 and sorted(r.json()["added"]) == ["gone", "storm"]
+        assert r.status_code == 201 and sorted(r.json()["added"]) == ["gone", "secret", "storm"]
         assert "Erik Sandvall" in client.get("/api/articles/storm").json()["text"]
