@@ -213,7 +213,7 @@ class QAService:
             if full_text and Path(name).suffix.lower() in FEED_SUFFIXES:
                 articles = stories(articles, limit, self._indexed, self.settings.fetch_private_links)
             if not articles:
-                raise ArticleError(f"{source}: no articles found (supported: {' '.join(SUFFIXES)})")
+                raise _nothing_in(source)
             return articles
 
         articles, problems = read_each(sources, found)
@@ -233,7 +233,7 @@ class QAService:
             except ArticleError as exc:
                 raise ArticleError(*(problem.replace(str(path), label) for problem in exc.problems)) from None
         if not articles:
-            raise ArticleError(f"{label}: no articles found (supported: {' '.join(SUFFIXES)})")
+            raise _nothing_in(label)
         return [replace(a, source=label) for a in articles]
 
     def _indexed(self, entry: Article) -> Article | None:
@@ -242,12 +242,10 @@ class QAService:
         if self.manifest() is None:
             return None
         known = self.current().snapshot.articles.get(entry.id)
-        same = known is not None and (known.title, known.url, known.published) == (
-            entry.title,
-            entry.url,
-            entry.published,
-        )
-        return known if same and known.text != entry.text else None
+        if known is None or known.text == entry.text:
+            return None
+        same = (known.title, known.url, known.published) == (entry.title, entry.url, entry.published)
+        return known if same else None
 
     @staticmethod
     def _unique(articles: list[Article]) -> list[Article]:
@@ -521,6 +519,10 @@ def newest_first(answers: list[Answer], published: dict[str, str]) -> list[Answe
         return answers
     order = sorted(range(len(answers)), key=lambda i: dates[i], reverse=True)  # stable: ties keep their order
     return [answers[i] for i in order]
+
+
+def _nothing_in(source: Path | str) -> ArticleError:
+    return ArticleError(f"{source}: no articles found (supported: {' '.join(SUFFIXES)})")
 
 
 def _repeated(articles: list[Article]) -> list[str]:

@@ -174,4 +174,5 @@ def test_api_fetches_public_addresses_only(fresh_service, web):
     with _admin(fresh_service, fetch_private_links=True) as client:  # an intranet deployment
         r = client.post("/api/articles", json={"fetch": f"{web}/teasers", "full_text": True})
         assert r.status_code == 201 and sorted(r.json()["added"]) == ["gone", "secret", "storm"]
-        assert "Erik Sandvall" in client.get("/api/articles/storm").json()["text"]
+        storm = client.get("/api/articles/storm").json()
+        assert "Erik Sandvall" in storm["text"] and storm["file"] == f"{web}/teasers"  # where it was read from

@@ -171,7 +171,8 @@ class ApiController(Controller):
     def article(self, article_id: FromPath[str], qa: NamedDependency[QAService]) -> ArticleView:
         """The text that answers' `start` / `end` offsets index, with its date, URL, outlet and authors."""
         a = qa.article(article_id)
-        return ArticleView(a.id, a.title, a.text, Path(a.source).name, a.published, a.url, a.outlet, list(a.authors))
+        source = a.source if is_url(a.source) else Path(a.source).name  # a fetched article: its address
+        return ArticleView(a.id, a.title, a.text, source, a.published, a.url, a.outlet, list(a.authors))
 
 
 def _to_fetch(record: dict) -> tuple[str, bool]:
