@@ -61,20 +61,20 @@ def _parser() -> argparse.ArgumentParser:
         dest="action", required=True
     )
     build = index.add_parser(
-        "build", help="rebuild the index from a file or directory (default: the seeds)", parents=[common]
+        "build", help="rebuild the index from a file, a directory or an address (default: the seeds)", parents=[common]
     )
-    build.add_argument("source", nargs="?", type=Path)
+    build.add_argument("source", nargs="?", help="a file, a folder, or the http(s) address of a page or feed")
     add = index.add_parser("add", help="add or update articles; unchanged ones are skipped", parents=[common])
     add.add_argument(
         "paths", nargs="+", metavar="SOURCE", help="a file, a folder, or the http(s) address of a page or feed"
     )
-    add.add_argument(
-        "--full-text",
-        action="store_true",
-        help="read each feed entry from the page it links to (feeds often carry a line or two of each story); "
-        "entries indexed that way before are not fetched again",
-    )
     for parser in (build, add):
+        parser.add_argument(
+            "--full-text",
+            action="store_true",
+            help="read each feed entry from the page it links to (feeds often carry a line or two of each story); "
+            "entries indexed that way before are not fetched again",
+        )
         parser.add_argument(
             "--ray",
             nargs="?",
@@ -199,7 +199,7 @@ def _run(service: QAService, args: argparse.Namespace) -> int:
             print(json.dumps(service.stats(), indent=2))
             return 0
         if args.action == "build":
-            report = service.build(args.source, ray=args.ray)
+            report = service.build(args.source, ray=args.ray, full_text=args.full_text)
         elif args.action == "add":
             report = service.add(*args.paths, ray=args.ray, full_text=args.full_text)
         else:

@@ -147,10 +147,11 @@ class QAService:
 
     # --- indexing -------------------------------------------------------------------------------
 
-    def build(self, source: Path | None = None, ray: str | None = None) -> IndexReport:
-        """Replace the index with the articles under `source` (default: the seeds directory). With `ray` (a
-        cluster address, or "" for RAY_ADDRESS or a local instance) chunking and embedding run on Ray."""
-        articles = self._load(source or self.settings.seeds_dir)
+    def build(self, source: Path | str | None = None, ray: str | None = None, full_text: bool = False) -> IndexReport:
+        """Replace the index with the articles under `source` (default: the seeds directory; an address as `add`
+        takes). With `ray` (a cluster address, or "" for RAY_ADDRESS or a local instance) chunking and embedding
+        run on Ray."""
+        articles = self._load(source or self.settings.seeds_dir, full_text=full_text)
         return self._write(articles, fresh=True, ray=ray)
 
     def add(

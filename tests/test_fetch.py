@@ -105,6 +105,8 @@ def test_cli_adds_an_address_and_names_an_unreachable_one(fresh_service, web, ca
     fresh_service.build()
     options = ["--index-dir", str(fresh_service.settings.index_dir)]
     assert main(["index", "add", f"{web}/news/storm.html", *options]) == 0
+    assert main(["index", "build", f"{web}/teasers", "--full-text", *options]) == 0  # a fresh index from a feed
+    assert sorted(fresh_service.current().snapshot.articles) == ["gone", "secret", "storm"]
     closed = "http://127.0.0.1:9/story.html"  # the discard port: nothing listens
     assert main(["index", "add", closed, *options]) != 0
     assert f"{closed}: cannot fetch it" in capsys.readouterr().err
