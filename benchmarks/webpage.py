@@ -17,13 +17,12 @@ from __future__ import annotations
 import argparse
 import json
 import re
-import tempfile
 import time
 from pathlib import Path
 
 from benchmarks import report
 from benchmarks.squad import ROOT
-from qa.articles import ArticleError, load_file
+from qa.articles import ArticleError, from_bytes
 from qa.webpage import decode, read_page
 
 MODES = {"every visible paragraph (before)": False, "trafilatura's main text (now)": True}
@@ -110,14 +109,11 @@ def scores(pages: list[dict], texts: dict[str, str]) -> dict:
 
 def loads(page: dict) -> bool:
     """Whether `qa index build` takes the page's file as an article (rather than stopping on it)."""
-    with tempfile.TemporaryDirectory() as tmp:
-        path = page.get("path") or Path(tmp) / "page.html"
-        if not path.exists():
-            path.write_text(page["html"])
-        try:
-            return bool(load_file(path, 8 << 20))
-        except ArticleError:
-            return False
+    data = page["path"].read_bytes() if "path" in page else page["html"].encode()
+    try:
+        return bool(from_bytes(data, page["file"], page["file"], 8 << 20))
+    except ArticleError:
+        return False
 
 
 if __name__ == "__main__":

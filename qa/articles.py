@@ -162,32 +162,43 @@ def _hidden(relative: Path) -> bool:
 
 
 def load_file(path: Path, max_bytes: int) -> list[Article]:
-    suffix = path.suffix.lower()
-    if suffix not in SUFFIXES:
-        raise ArticleError(f"{path}: unsupported file type {suffix or '(none)'}; use one of {', '.join(SUFFIXES)}")
-    size = path.stat().st_size
-    if size > max_bytes and suffix != ".jsonl":  # a .jsonl holds many articles: its records are checked instead
-        raise ArticleError(f"{path}: file is {size} bytes, larger than the {max_bytes}-byte limit")
-    data = path.read_bytes()
+    _check_size(str(path), path.suffix.lower(), path.stat().st_size, max_bytes)  # before reading it all
+    return from_bytes(path.read_bytes(), path.name, str(path), max_bytes)
+
+
+def from_bytes(data: bytes, name: str, where: str, max_bytes: int) -> list[Article]:
+    """The articles in a file's bytes, its kind told by the suffix of its `name` (whose stem names a lone
+    article); `where` names it in problems and is the articles' source (an upload, an address, a path)."""
+    suffix = Path(name).suffix.lower()
+    _check_size(where, suffix, len(data), max_bytes)
     if suffix in FEED_SUFFIXES:
         from .feeds import from_feed  # feeds build on this module
 
-        return from_feed(data, path)  # feedparser decodes what the XML declaration says
+        return from_feed(data, where)  # feedparser decodes what the XML declaration says
+    page = suffix in (".html", ".htm")
     try:
-        raw = decode(data) if suffix in (".html", ".htm") else data.decode("utf-8-sig")
+        raw = decode(data) if page else data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise ArticleError(f"{path}: not valid UTF-8 text ({exc.reason} at byte {exc.start})") from None
+        raise ArticleError(f"{where}: not valid UTF-8 text ({exc.reason} at byte {exc.start})") from None
     raw = raw.replace("\r\n", "\n").replace("\r", "\n")
     if suffix == ".jsonl":
-        return _from_jsonl(raw, path, max_bytes)
-    if suffix in (".html", ".htm"):
-        page = read_page(raw)
-        title, text, fields, line = page.title or path.stem, page.text, _usable(page.fields), 0
+        return _from_jsonl(raw, where, max_bytes)
+    if page:
+        found = read_page(raw)
+        title, text, fields, line = found.title or Path(name).stem, found.text, _usable(found.fields), 0
     else:
         fields, raw, line = _front_matter(raw)
         title, text = _from_text(raw, markdown=suffix == ".md")
-    meta = metadata(fields, f"{path}:{line}" if line else str(path))  # a bad date: the line that gives it
-    return [checked(Article(make_id(path.stem), title, text, str(path), **meta), str(path))]
+    meta = metadata(fields, f"{where}:{line}" if line else where)  # a bad date: the line that gives it
+    return [checked(Article(make_id(Path(name).stem), title, text, where, **meta), where)]
+
+
+def _check_size(where: str, suffix: str, size: int, max_bytes: int) -> None:
+    """A supported kind of file within the size limit (a .jsonl holds many articles: its records are checked)."""
+    if suffix not in SUFFIXES:
+        raise ArticleError(f"{where}: unsupported file type {suffix or '(none)'}; use one of {', '.join(SUFFIXES)}")
+    if size > max_bytes and suffix != ".jsonl":
+        raise ArticleError(f"{where}: file is {size} bytes, larger than the {max_bytes}-byte limit")
 
 
 def _front_matter(raw: str) -> tuple[dict, str, int]:
@@ -224,10 +235,10 @@ def _from_text(raw: str, markdown: bool) -> tuple[str, str]:
     return title.strip(), body.strip("\n")
 
 
-def _from_jsonl(raw: str, path: Path, max_bytes: int) -> list[Article]:
+def _from_jsonl(raw: str, where: str, max_bytes: int) -> list[Article]:
     """One article per non-blank line; every bad line is named in one error."""
     numbered = ((n, line) for n, line in enumerate(raw.split("\n"), 1) if line.strip())
-    return read_all(numbered, lambda nl: _jsonl_record(f"{path}:{nl[0]}", nl[1], max_bytes))
+    return read_all(numbered, lambda nl: _jsonl_record(f"{where}:{nl[0]}", nl[1], max_bytes))
 
 
 def _jsonl_record(where: str, line: str, max_bytes: int) -> list[Article]:

@@ -5,29 +5,28 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime
-from pathlib import Path
 
 from .articles import Article, ArticleError, checked, make_id, metadata, read_all
 from .webpage import html_text
 
 
-def from_feed(raw: bytes | str, path: Path) -> list[Article]:
+def from_feed(raw: bytes | str, where: str) -> list[Article]:
     """The entries of a feed document that have text (content, else summary); a document that is not a feed
     is refused, and so is one with broken entries (one error names each)."""
     try:
         import feedparser
     except ImportError:
-        raise ArticleError(f"{path}: reading feeds needs feedparser: pip install feedparser") from None
+        raise ArticleError(f"{where}: reading feeds needs feedparser: pip install feedparser") from None
     feed = feedparser.parse(raw)
     if not feed.version and not feed.entries:
-        raise ArticleError(f"{path}: not an RSS or Atom feed")
+        raise ArticleError(f"{where}: not an RSS or Atom feed")
     outlet = " ".join(str(feed.feed.get("title", "")).split())
-    return read_all(enumerate(feed.entries, 1), lambda ne: _entry(path, outlet, *ne))
+    return read_all(enumerate(feed.entries, 1), lambda ne: _entry(where, outlet, *ne))
 
 
-def _entry(path: Path, outlet: str, n: int, entry) -> list[Article]:
+def _entry(source: str, outlet: str, n: int, entry) -> list[Article]:
     """Entry `n` of a feed as an article ([] for a headline without text)."""
-    where = f"{path}: entry {n}"
+    where = f"{source}: entry {n}"
     body = entry.get("content", [{}])[0].get("value") or entry.get("summary") or ""
     text = html_text(body)
     title = " ".join(html_text(entry.get("title", "")).split())

@@ -5,10 +5,9 @@ from __future__ import annotations
 import heapq
 import logging
 import os
-import tempfile
 import threading
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from datetime import date
 from functools import cached_property
@@ -20,7 +19,7 @@ from tqdm import tqdm
 
 from . import cluster
 from .answer import Answer, Answerer
-from .articles import FEED_SUFFIXES, SUFFIXES, Article, ArticleError, ArticleSummary, load_path, read_each
+from .articles import FEED_SUFFIXES, SUFFIXES, Article, ArticleError, ArticleSummary, from_bytes, load_path, read_each
 from .calibration import Calibrator
 from .chunking import article_passages
 from .embedding import CachedEncoder, Embedder
@@ -212,7 +211,7 @@ class QAService:
             else:
                 name, articles = str(source), load_path(Path(source), limit)
             if full_text and Path(name).suffix.lower() in FEED_SUFFIXES:
-                articles = stories(articles, limit, self._indexed, self.settings.fetch_private_links)
+                articles = stories(articles, limit, self._indexed(), self.settings.fetch_private_links)
             if not articles:
                 raise _nothing_in(source)
             return articles
@@ -225,28 +224,25 @@ class QAService:
 
     def _read_file(self, name: str, data: bytes, label: str) -> list[Article]:
         """The articles in a file's bytes (its kind told by `name`'s suffix), their source and problems named by
-        `label` (the upload or the address), not by the temporary file they were read from."""
-        with tempfile.TemporaryDirectory() as folder:
-            path = Path(folder) / name
-            path.write_bytes(data)
-            try:
-                articles = load_path(path, self.settings.max_article_bytes)
-            except ArticleError as exc:
-                raise ArticleError(*(problem.replace(str(path), label) for problem in exc.problems)) from None
+        `label` (the upload or the address)."""
+        articles = from_bytes(data, name, label, self.settings.max_article_bytes)
         if not articles:
             raise _nothing_in(label)
         return [replace(a, source=label) for a in articles]
 
-    def _indexed(self, entry: Article) -> Article | None:
-        """The indexed article of a feed entry whose story was read from its page before (the same id, title,
-        link and date, and a text other than the entry's own), so that the page is not fetched again."""
-        if self.manifest() is None:
-            return None
-        known = self.current().snapshot.articles.get(entry.id)
-        if known is None or known.text == entry.text:
-            return None
-        same = (known.title, known.url, known.published) == (entry.title, entry.url, entry.published)
-        return known if same else None
+    def _indexed(self) -> Callable[[Article], Article | None]:
+        """For a feed entry, its indexed article if its story was read from its page before (the same id,
+        title, link and date, and a text other than the entry's own), so that the page is not fetched again."""
+        indexed = self.current().snapshot.articles if self.manifest() is not None else {}
+
+        def known(entry: Article) -> Article | None:
+            found = indexed.get(entry.id)
+            if found is None or found.text == entry.text:
+                return None
+            same = (found.title, found.url, found.published) == (entry.title, entry.url, entry.published)
+            return found if same else None
+
+        return known
 
     @staticmethod
     def _unique(articles: list[Article]) -> list[Article]:
