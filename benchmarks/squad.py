@@ -9,6 +9,7 @@ from __future__ import annotations
 import gzip
 import json
 import os
+import random
 import sys
 from pathlib import Path
 
@@ -50,6 +51,21 @@ def write_paragraphs(path: Path, paragraphs) -> None:
         fh.writelines(json.dumps(r) + "\n" for r in paragraphs)
 
 
+def write_dev_sample(out: Path, questions: int, seed: int = 0) -> int:
+    """`questions` SQuAD v1.1 dev questions drawn at random with just their paragraphs, as an eval directory
+    (`qa reader train --dev` reads it): a dev set small enough to travel to a GPU lease."""
+    require(V1_DEV)
+    rows = [json.loads(line) for line in (V1_DEV / "qa.jsonl").read_text().splitlines() if line]
+    rows = random.Random(seed).sample(rows, min(questions, len(rows)))
+    wanted = {(r["doc_id"], r["para_idx"]) for r in rows}
+    lines = (V1_DEV / "paragraphs.jsonl").read_text().splitlines()
+    kept = [line for line in lines if line and tuple(json.loads(line)[k] for k in ("doc_id", "para_idx")) in wanted]
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "paragraphs.jsonl").write_text("".join(line + "\n" for line in kept))
+    (out / "qa.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    return len(rows)
+
+
 def v2_parts() -> tuple[Path, Path, Path]:
     """SQuAD 2.0 dev questions split by article into three files. The first half of the questions is for tuning:
     its first articles holding two thirds of that half teach the reader on-topic "no answer" (`benchmarks.tuning`),
@@ -88,3 +104,14 @@ def service(name: str, docs: Path | None = None, like: QAService | None = None) 
     elif qa.manifest() is None:
         qa.build()
     return qa
+
+
+if __name__ == "__main__":  # python -m benchmarks.squad sample --out DIR --questions N
+    import argparse
+
+    p = argparse.ArgumentParser(description="write a sample of SQuAD v1.1 dev as an eval directory")
+    p.add_argument("action", choices=["sample"])
+    p.add_argument("--out", type=Path, required=True)
+    p.add_argument("--questions", type=int, default=2000)
+    args = p.parse_args()
+    print(f"wrote {write_dev_sample(args.out, args.questions)} questions to {args.out}")

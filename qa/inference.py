@@ -122,8 +122,11 @@ def weights_id(path: Path) -> str:
 
 
 def export_int8(model, target: Path, outputs: tuple[str, ...] = ("start_logits", "end_logits")) -> Path:
-    """Export `model` (a BERT-style transformer with `outputs`) to ONNX and quantize its weights to int8
-    (dynamic), written atomically to `target`."""
+    """Export `model` (a BERT- or MPNet-style transformer with `outputs`) to ONNX and quantize its weights to int8
+    (dynamic), written atomically to `target`. Its inputs are those of INPUTS its forward takes (MPNet has no token
+    types)."""
+    import inspect
+
     import torch
 
     try:
@@ -131,20 +134,22 @@ def export_int8(model, target: Path, outputs: tuple[str, ...] = ("start_logits",
     except ImportError:
         raise ReaderError("the onnx-int8 backend needs onnxruntime and onnx: pip install onnxruntime onnx") from None
 
+    inputs = [name for name in INPUTS if name in inspect.signature(model.forward).parameters]
+
     class NamedOutputs(torch.nn.Module):  # keyword inputs in, the named outputs out as a tuple: traceable
         def __init__(self):
             super().__init__()
             self.model = model.float().eval()
 
-        def forward(self, input_ids, attention_mask, token_type_ids):
-            out = self.model(input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids)
+        def forward(self, *tensors):
+            out = self.model(**dict(zip(inputs, tensors, strict=True)))
             return tuple(out[name] for name in outputs)
 
     target.parent.mkdir(parents=True, exist_ok=True)
     fp32 = target.with_name(f"{target.stem}.{os.getpid()}.fp32.onnx")
     tmp = target.with_name(f"{target.stem}.{os.getpid()}.tmp.onnx")
     dummy = torch.ones((1, 16), dtype=torch.long)
-    axes = {name: {0: "batch", 1: "tokens"} for name in (*INPUTS, *outputs)}
+    axes = {name: {0: "batch", 1: "tokens"} for name in (*inputs, *outputs)}
     root, level = logging.getLogger(), logging.getLogger().level
     try:
         with warnings.catch_warnings():
@@ -152,9 +157,9 @@ def export_int8(model, target: Path, outputs: tuple[str, ...] = ("start_logits",
             root.setLevel(logging.ERROR)  # onnxruntime's advice to pre-process before quantizing
             torch.onnx.export(
                 NamedOutputs(),
-                (dummy, dummy, torch.zeros_like(dummy)),
+                tuple(torch.zeros_like(dummy) if name == "token_type_ids" else dummy for name in inputs),
                 str(fp32),
-                input_names=list(INPUTS),
+                input_names=inputs,
                 output_names=list(outputs),
                 dynamic_axes=axes,
                 opset_version=17,

@@ -8,6 +8,7 @@ import random
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from .chunking import split_sentences
 from .metrics import normalize
@@ -104,10 +105,29 @@ def without_answers(examples: list[Example], fraction: float, rng: random.Random
     return examples + extra
 
 
-def labelled_windows(tokenizer, batch: list[Example], max_length: int, stride: int, rng: random.Random) -> list:
-    """One (input_ids, token_type_ids, start, end) window per example: one holding its answer, else any (0, 0)."""
+class Labelled(NamedTuple):
+    """One training window: its token ids and types (None for models without them), the answer's token span
+    ((0, 0): none here), and what a teacher needs to read the same text: the question as put, the context's
+    characters [first, last) the window covers, and each token's character span in the context (None outside it)."""
+
+    ids: list[int]
+    types: list[int] | None
+    start: int
+    end: int
+    question: str
+    context: str
+    first: int
+    last: int
+    offsets: list[tuple[int, int] | None]
+
+
+def labelled_windows(
+    tokenizer, batch: list[Example], max_length: int, stride: int, rng: random.Random
+) -> list[Labelled]:
+    """One window per example: one holding its answer, else any, labelled (0, 0)."""
+    questions = [clip_question(tokenizer, e.question, max_length)[0] for e in batch]
     enc = tokenizer(
-        [clip_question(tokenizer, e.question, max_length)[0] for e in batch],
+        questions,
         [e.context for e in batch],
         truncation="only_second",
         max_length=max_length,
@@ -115,17 +135,24 @@ def labelled_windows(tokenizer, batch: list[Example], max_length: int, stride: i
         return_overflowing_tokens=True,
         return_offsets_mapping=True,
     )
-    per_example: dict[int, list[tuple]] = {}
+    types = enc.get("token_type_ids")
+    per_example: dict[int, list[Labelled]] = {}
     for w, i in enumerate(enc["overflow_to_sample_mapping"]):
         e, seq = batch[i], enc.sequence_ids(w)
-        offsets = enc["offset_mapping"][w]
+        offsets = [tuple(o) if s == 1 else None for o, s in zip(enc["offset_mapping"][w], seq, strict=True)]
+        ctx = [t for t, o in enumerate(offsets) if o is not None]
+        if not ctx:
+            continue  # an empty context: nothing to read
+        first, last = offsets[ctx[0]][0], offsets[ctx[-1]][1]
         start = end = 0
         if e.answer is not None:
             a, b = e.answer
-            ctx = [t for t, s in enumerate(seq) if s == 1]
-            if not (offsets[ctx[0]][0] <= a and offsets[ctx[-1]][1] >= b):
+            if not (first <= a and last >= b):
                 continue  # the answer is not (wholly) in this window
             start = next(t for t in ctx if offsets[t][1] > a)
             end = next(t for t in reversed(ctx) if offsets[t][0] < b)
-        per_example.setdefault(i, []).append((enc["input_ids"][w], enc["token_type_ids"][w], start, end))
+        window = Labelled(
+            enc["input_ids"][w], types[w] if types else None, start, end, questions[i], e.context, first, last, offsets
+        )
+        per_example.setdefault(i, []).append(window)
     return [rng.choice(found) for found in per_example.values()]

@@ -13,11 +13,12 @@ from pathlib import Path
 
 import numpy as np
 
+from .distillation import MAP_KEYS, distillation_loss, teacher_batch
 from .evaluation import reader_scores
 from .inference import TorchRunner, load_torch
 from .reader import SpanReader
 from .settings import setting
-from .squad import Example, labelled_windows, read_dev, read_train, with_negatives, without_answers
+from .squad import Example, Labelled, labelled_windows, read_dev, read_train, with_negatives, without_answers
 
 CHECKPOINT = "checkpoint"
 STATE = "state.json"
@@ -56,6 +57,11 @@ class TrainConfig:
     data_workers: int = setting(
         0, "processes that tokenise training windows ahead of the model (0: in line; a GPU wants several)"
     )
+    teacher: str | None = setting(
+        None, "a trained reader (any tokenizer) whose start, end and no-answer distributions the student learns too"
+    )
+    distill: float = setting(0.7, "with a teacher: the weight of its soft targets in the loss (the rest: gold labels)")
+    temperature: float = setting(2.0, "with a teacher: the softening of both distributions")
     seed: int = setting(0, "shuffling and sampling seed")
     dev_every: int = setting(300, "steps between dev evaluations")
     dev_sample: int = setting(300, "dev questions per evaluation")
@@ -70,15 +76,19 @@ class TrainConfig:
             raise ValueError(f"stride ({self.stride}) must be less than half of max_length ({self.max_length})")
         if self.data_workers < 0:
             raise ValueError(f"data_workers ({self.data_workers}) must be 0 or more")
+        if not 0 <= self.distill <= 1 or self.temperature <= 0:
+            raise ValueError("distill must be between 0 and 1 and temperature above 0")
 
 
 class Blocks:
     """The training windows of one pass, 16 batches per item: cut, tokenised, sorted by length (to cut padding)
     and padded. Each block's content depends only on the seed, the pass and its number, so blocks prepared in
-    worker processes are the ones prepared in line."""
+    worker processes are the ones prepared in line. With a `teacher` tokenizer, each batch also holds the teacher's
+    reading of the same text (`teacher_*`, see qa.distillation)."""
 
-    def __init__(self, tokenizer, examples: list[Example], cfg: TrainConfig, epoch: int):
+    def __init__(self, tokenizer, examples: list[Example], cfg: TrainConfig, epoch: int, teacher=None):
         self.tokenizer, self.examples, self.cfg, self.epoch = tokenizer, examples, cfg, epoch
+        self.teacher = teacher
         self.order = list(range(len(examples)))
         random.Random(cfg.seed * 1000 + epoch).shuffle(self.order)
         self.size = cfg.batch_size * 16
@@ -94,29 +104,43 @@ class Blocks:
         windows.sort(key=lambda w: len(w[0]))
         groups = [windows[i : i + cfg.batch_size] for i in range(0, len(windows), cfg.batch_size)]
         rng.shuffle(groups)
-        return [_padded(group) for group in groups]
+        return [self._batch(group) for group in groups]
+
+    def _batch(self, group: list[Labelled]) -> dict[str, np.ndarray]:
+        batch = padded(group, self.tokenizer.pad_token_id or 0)
+        if self.teacher is not None:
+            longest = self.teacher.model_max_length if self.teacher.model_max_length < 100_000 else 512
+            read = teacher_batch(self.teacher, group, longest)
+            batch.update({f"teacher_{k}": v for k, v in read.items()})
+        return batch
 
 
-def _padded(group: list) -> dict[str, np.ndarray]:
-    ids = np.zeros((len(group), max(len(w[0]) for w in group)), dtype=np.int64)
-    types = np.zeros_like(ids)
-    for r, (tok, typ, _, _) in enumerate(group):
-        ids[r, : len(tok)], types[r, : len(typ)] = tok, typ
+def padded(group: list[Labelled], pad_id: int) -> dict[str, np.ndarray]:
+    """A batch's model inputs and gold labels, padded with the tokenizer's own padding id."""
+    ids = np.full((len(group), max(len(w.ids) for w in group)), pad_id, dtype=np.int64)
+    mask = np.zeros_like(ids)
+    types = np.zeros_like(ids) if group[0].types is not None else None
+    for r, w in enumerate(group):
+        ids[r, : len(w.ids)], mask[r, : len(w.ids)] = w.ids, 1
+        if types is not None:
+            types[r, : len(w.types)] = w.types
     return {
         "input_ids": ids,
-        "token_type_ids": types,
-        "attention_mask": (ids != 0).astype(np.int64),
-        "start_positions": np.array([w[2] for w in group], dtype=np.int64),
-        "end_positions": np.array([w[3] for w in group], dtype=np.int64),
+        **({"token_type_ids": types} if types is not None else {}),
+        "attention_mask": mask,
+        "start_positions": np.array([w.start for w in group], dtype=np.int64),
+        "end_positions": np.array([w.end for w in group], dtype=np.int64),
     }
 
 
-def batches(tokenizer, examples: list[Example], cfg: TrainConfig, epoch: int, first_block: int) -> Iterator:
+def batches(
+    tokenizer, examples: list[Example], cfg: TrainConfig, epoch: int, first_block: int, teacher=None
+) -> Iterator:
     """(block, tensors) per training step from `first_block` on; with `cfg.data_workers`, blocks are prepared ahead in
-    that many processes (a GPU outruns one CPU core's tokenising)."""
+    that many processes (a GPU outruns one CPU core's tokenising). `teacher`: its tokenizer, for distillation."""
     from torch.utils.data import DataLoader
 
-    blocks = Blocks(tokenizer, examples, cfg, epoch)
+    blocks = Blocks(tokenizer, examples, cfg, epoch, teacher)
     numbers = range(first_block, len(blocks))
     ahead = {"num_workers": cfg.data_workers, "prefetch_factor": 2} if cfg.data_workers else {}
     loader = DataLoader(blocks, batch_size=None, sampler=numbers, **ahead)  # batch_size=None: blocks as they are
@@ -144,6 +168,9 @@ def train(cfg: TrainConfig, log: Callable[[str], None] = print) -> dict:
     model.to(device)
     if cfg.freeze_embeddings:
         model.get_input_embeddings().weight.requires_grad_(False)
+    teacher, teacher_tokenizer = load_torch(cfg.teacher) if cfg.teacher else (None, None)
+    if teacher is not None:
+        teacher.to(device).requires_grad_(False)
     rng = random.Random(cfg.seed)
     examples = read_train(Path(cfg.data))
     examples = without_answers(with_negatives(examples, cfg.negatives, rng), cfg.cut_negatives, rng)
@@ -173,6 +200,7 @@ def train(cfg: TrainConfig, log: Callable[[str], None] = print) -> dict:
         f"{'resuming at step ' + str(state['step']) if resumed else 'starting'}: {len(examples)} examples, "
         f"{f'{budget / 60:.1f} minutes' if by_time else f'{total_steps} steps'} in the schedule, {device} "
         f"({torch.get_num_threads()} threads), bf16={cfg.bf16}"
+        + (f", distilling {cfg.teacher} (weight {cfg.distill}, temperature {cfg.temperature})" if teacher else "")
     )
     deadline = started + budget
     last_save = time.monotonic()
@@ -181,7 +209,7 @@ def train(cfg: TrainConfig, log: Callable[[str], None] = print) -> dict:
     done = budget <= 0
     while not done and state["step"] < total_steps:
         current = state["block"]
-        for block, batch in batches(tokenizer, examples, cfg, state["epoch"], state["block"]):
+        for block, batch in batches(tokenizer, examples, cfg, state["epoch"], state["block"], teacher_tokenizer):
             if block != current:  # checkpoints fall between blocks, so a resume starts at a block
                 current = state["block"] = block
                 now = time.monotonic()
@@ -194,7 +222,7 @@ def train(cfg: TrainConfig, log: Callable[[str], None] = print) -> dict:
                     last_save = now
             model.train()
             with torch.autocast(device, dtype=torch.bfloat16, enabled=cfg.bf16):
-                loss = model(**{k: v.to(device) for k, v in batch.items()}).loss
+                loss = _loss(model, teacher, {k: v.to(device) for k, v in batch.items()}, cfg)
             loss.backward()
             torch.nn.utils.clip_grad_norm_(trainable, 1.0)
             optimizer.step()
@@ -215,10 +243,31 @@ def train(cfg: TrainConfig, log: Callable[[str], None] = print) -> dict:
             state["epoch"], state["block"] = state["epoch"] + 1, 0
             done = time.monotonic() > deadline
     bar.close()
+    if dev and (not state["log"] or state["log"][-1]["step"] != state["step"]):
+        scores = reader_scores(reader, dev)  # the run's last word on dev, whatever its schedule
+        state["log"].append({"step": state["step"], **scores})
+        log(f"step {state['step']}: dev EM {scores['exact_match']} F1 {scores['f1']}")
     state["seconds"] = round(trained + time.monotonic() - started, 1)
     _save(model, tokenizer, optimizer, schedule, state, cfg, ckpt)
     log(f"saved step {state['step']}{'' if by_time else f' of {total_steps}'} to {ckpt}")
     return state
+
+
+def _loss(model, teacher, batch: dict, cfg: TrainConfig):
+    """The gold labels' loss, mixed with the teacher's soft targets where there is a teacher."""
+    import torch
+
+    read = {k.removeprefix("teacher_"): batch.pop(k) for k in list(batch) if k.startswith("teacher_")}
+    out = model(**batch)
+    if teacher is None:
+        return out.loss
+    maps = tuple(read.pop(k) for k in MAP_KEYS)
+    with torch.no_grad():
+        taught = teacher(**read)
+    soft = distillation_loss(
+        (out.start_logits, out.end_logits), (taught.start_logits, taught.end_logits), maps, cfg.temperature
+    )
+    return (1 - cfg.distill) * out.loss + cfg.distill * soft
 
 
 def _save(model, tokenizer, optimizer, schedule, state: dict, cfg: TrainConfig, ckpt: Path) -> None:

