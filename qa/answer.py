@@ -13,6 +13,7 @@ from .reader import SpanReader
 from .retrieval import Passage
 
 SPANS_PER_WINDOW = 3
+READ_CHARS = 4000  # of each passage: chunks are cut near chunk_chars, but an index built before that may hold more
 _TRAILING = ",;:–—-"
 _PAIRS = {"(": ")", "[": "]", '"': '"', "“": "”", "‘": "’"}
 
@@ -63,7 +64,7 @@ class Answerer:
     def candidates(self, question: str, passages: list[Passage]) -> list[Candidate]:
         """Distinct answers in the passages, most probable first: mentions with the same normalised text are
         merged, and a span overlapping a stronger one in the same article (a part or an extension) is dropped."""
-        found = self.reader.read(question, [p.text for p in passages], top=SPANS_PER_WINDOW)
+        found = self.reader.read(question, [p.text[:READ_CHARS] for p in passages], top=SPANS_PER_WINDOW)
         if not found:
             return []
         groups: dict[str, list] = {}
@@ -102,9 +103,11 @@ class Answerer:
         min_probability: float,
         extra_probability: float,
         shown: Sequence[str] = (),
-    ) -> tuple[list[Answer], float]:
+        guess_probability: float = 1.0,
+    ) -> tuple[list[Answer], float, Answer | None]:
         """The best answer if its probability reaches `min_probability`, then others reaching `extra_probability`;
-        also the best candidate's probability (the confidence, reported even when abstaining). Candidates that
+        also the best candidate's probability (the confidence, reported even when abstaining) and, when none is
+        sure enough, that candidate as a guess if its probability reaches `guess_probability`. Candidates that
         name one of the answers `shown` before ("who else?") are passed over."""
         ranked = [c for c in self.candidates(question, passages) if not repeats(self._text(c), shown)]
         confidence = ranked[0].probability if ranked else 0.0
@@ -116,7 +119,11 @@ class Answerer:
             answer = self._answer(c)
             if verified(self.snapshot, answer):
                 chosen.append(answer)
-        return chosen, confidence
+        guess = None
+        if not chosen and ranked and ranked[0].probability >= guess_probability:
+            guess = self._answer(ranked[0])
+            guess = guess if verified(self.snapshot, guess) else None
+        return chosen, confidence, guess
 
     def _text(self, c: Candidate) -> str:
         return self.snapshot.articles[c.passage.chunk.article_id].text[c.start : c.end]
@@ -124,7 +131,7 @@ class Answerer:
     def _answer(self, c: Candidate) -> Answer:
         chunk = c.passage.chunk
         article = self.snapshot.articles[chunk.article_id]
-        overlapping = split_sentences(article.text, chunk.start, chunk.end)
+        overlapping = split_sentences(article.text, chunk.start, min(chunk.end, chunk.start + READ_CHARS))
         sentences = [s for s in overlapping if s.start < c.end and s.end > c.start]
         s_start, s_end = (sentences[0].start, sentences[-1].end) if sentences else (c.start, c.end)
         citation = Citation(article.id, article.title, c.start, c.end, s_start, s_end, *cited(article))

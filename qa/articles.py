@@ -93,7 +93,9 @@ def metadata(fields: dict, where: str) -> dict:
     out: dict = {}
     published = fields.get("published") or fields.get("date")
     if published:
-        out["published"] = iso_date(str(published), where)
+        if not isinstance(published, str):  # 20170101 as a number is no date to guess at
+            raise ArticleError(f'{where}: published must be a string such as "2017-04-11", not {published!r}')
+        out["published"] = iso_date(published, where)
     url = str(fields.get("url") or "").strip()
     if re.match(r"https?://\S+$", url, re.IGNORECASE):  # links only to web pages (no javascript: or file:)
         out["url"] = url
@@ -246,12 +248,22 @@ def _jsonl_record(where: str, line: str, max_bytes: int) -> list[Article]:
         return [from_record(json.loads(line), where, max_bytes)]
     except json.JSONDecodeError as exc:
         raise ArticleError(f"{where}: invalid JSON ({exc.msg} at column {exc.colno})") from None
+    except RecursionError:
+        raise ArticleError(f"{where}: JSON nested too deeply to be an article") from None
 
 
 def from_record(rec, where: str, max_bytes: int) -> Article:
     """An article from a JSON object: `text`, `id` and/or `title`, and the metadata fields (see `metadata`)."""
     if not isinstance(rec, dict) or not isinstance(rec.get("text"), str):
         raise ArticleError(f'{where}: expected an object with a "text" string')
+    try:
+        json.dumps(rec, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:  # "\ud800" escapes to half a character, which no file or database can hold
+        raise ArticleError(
+            f"{where}: holds an unpaired surrogate escape (such as \\ud800), which is not text"
+        ) from None
+    except (TypeError, ValueError, RecursionError):
+        raise ArticleError(f"{where}: not a JSON object of article fields") from None
     if len(rec["text"].encode()) > max_bytes:
         raise ArticleError(f"{where}: article text is larger than the {max_bytes}-byte limit")
     title = str(rec.get("title") or "").strip()

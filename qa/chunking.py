@@ -64,9 +64,28 @@ def split_sentences(text: str, start: int = 0, end: int | None = None) -> list[S
     return spans
 
 
+def bounded(text: str, sentences: list[Span], max_chars: int) -> list[Span]:
+    """The sentences, each longer than `max_chars` cut into pieces at the last space before each limit (at the
+    limit where a word runs past it): an article that is one huge sentence, or one word, still makes chunks of
+    about `max_chars` that the reader reads in a few windows."""
+    out: list[Span] = []
+    for sentence in sentences:
+        start = sentence.start
+        while sentence.end - start > max_chars:
+            limit = start + max_chars
+            cut = next((i for i in range(limit, start + max_chars // 2, -1) if text[i - 1].isspace()), limit)
+            if piece := _trimmed(text, start, cut):
+                out.append(piece)
+            start = cut
+        if piece := _trimmed(text, start, sentence.end):
+            out.append(piece)
+    return out
+
+
 def chunk_spans(text: str, max_chars: int, overlap: int) -> list[Span]:
-    """Consecutive groups of whole sentences of about `max_chars`, sharing `overlap` sentences."""
-    sentences = split_sentences(text)
+    """Consecutive groups of whole sentences of about `max_chars`, sharing `overlap` sentences; a longer sentence
+    is cut into pieces that count as sentences."""
+    sentences = bounded(text, split_sentences(text), max_chars)
     chunks: list[Span] = []
     i = 0
     while i < len(sentences):

@@ -16,7 +16,7 @@ from .cluster import ClusterError
 from .embedding import ModelError
 from .index import IndexStateError
 from .inference import ReaderError
-from .payload import dateline, no_answer_message, result_payload, score_label
+from .payload import cited_as, no_answer_message, result_payload, score_label
 from .service import QAService, QuestionError, UnknownArticle
 from .settings import Settings
 
@@ -268,11 +268,12 @@ def _format_result(result, answerer: str, shown: int | None = None) -> str:
     a reader can look for themselves."""
     lines = [f"Read as: {result.interpreted}"] if result.interpreted else []
     lines += [no_answer_message(result)] if result.abstained else []
-    for i, a in enumerate(result.answers, 1):
+    listed = [(f"{i}. " if len(result.answers) > 1 else "", a) for i, a in enumerate(result.answers, 1)]
+    for mark, a in listed + ([("Best guess, not an answer: ", result.guess)] if result.guess else []):
         c = a.citation
-        lines.append(f"{i}. {a.text}  ({score_label(a.score, answerer)})")
+        lines.append(f"{mark}{a.text}  ({score_label(a.score, answerer)})")
         lines.append(f"   “{a.sentence}”")
-        lines.append(f"   — {', '.join([c.title, *dateline(c)])} [{c.article_id}, chars {c.start}-{c.end}]")
+        lines.append(f"   — {cited_as(c)} [{c.article_id}, chars {c.start}-{c.end}]")
     if result.passages and (result.abstained or shown):
         lines.append("Closest passages:" if result.abstained else "Passages searched:")
         for p in result.passages[: shown or 3]:

@@ -9,6 +9,7 @@ from .answer import Answer
 from .service import Result
 
 NO_ANSWER = "No answer found in the indexed articles."
+NOT_SURE = "No answer the reader is sure of: its best guess is below, with the passages it read."
 
 
 @dataclass(frozen=True)
@@ -31,6 +32,7 @@ class AskResponse:
     interpreted: str | None  # a follow-up as it was read: "what did Boris Johnson say about Syria?"
     since: str | None  # only articles published on or after this date were searched (None: no limit)
     until: str | None  # ... and on or before this one
+    guess: Answer | None = None  # after an abstention, the reader's best candidate, which is not an answer
 
 
 def to_response(result: Result) -> AskResponse:
@@ -47,14 +49,16 @@ def to_response(result: Result) -> AskResponse:
         result.interpreted,
         result.since or None,
         result.until or None,
+        result.guess,
     )
 
 
 def no_answer_message(result: Result) -> str:
     """What an abstention says: "No answer found in the indexed articles." ("No other answer" after "who
-    else?") and the dates searched, if limited."""
+    else?"), or that the reader has a guess it is not sure of; and the dates searched, if limited."""
     window = published_window(result.since, result.until)
-    message = NO_ANSWER.replace("No answer", "No other answer") if result.more else NO_ANSWER
+    message = NOT_SURE if result.guess else NO_ANSWER
+    message = message.replace("No answer", "No other answer") if result.more else message
     return f"{message[:-1]} {window}." if window else message
 
 
@@ -75,6 +79,25 @@ def score_label(score: float, answerer: str) -> str:
     return f"{100 * score:.0f}% likely right" if answerer == "reader" else f"score {score:.2f}"
 
 
-def dateline(citation) -> list[str]:
-    """What a citation says of its article beyond the title, where known: "as of <date>" and the outlet."""
-    return [x for x in (f"as of {citation.published[:10]}" if citation.published else "", citation.source) if x]
+def score_help(answerer: str) -> str:
+    """What the score means, said once beside it (the chat's tooltip)."""
+    if answerer == "reader":
+        return (
+            "The reader's estimate that this answer is right, measured on questions it was not trained on: "
+            "of answers shown at 70%, about 7 in 10 were right."
+        )
+    return "How well the sentence matches the question (0 to 1); not a probability."
+
+
+def cited_as(citation) -> str:
+    """A citation as a person writes one: outlet, date, title, where known ("Reuters · 2017-04-11 · Russian
+    military officers could face sanctions"); the quote beside it says the rest."""
+    return " · ".join(x for x in (citation.source, citation.published[:10], citation.title) if x)
+
+
+def by_article(passages: list[PassageView]) -> list[list[PassageView]]:
+    """Passages grouped by their article, in rank order of each article's first: its title is said once."""
+    groups: dict[str, list[PassageView]] = {}
+    for p in passages:
+        groups.setdefault(p.article_id, []).append(p)
+    return list(groups.values())

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .answer import Answer, Citation, cited, repeats, verified
+from .answer import READ_CHARS, Answer, Citation, cited, repeats, verified
 from .candidates import candidates
 from .chunking import Span, split_sentences
 from .index import Snapshot
@@ -51,7 +51,7 @@ class RuleAnswerer:
         seen: dict[tuple[str, int], Span] = {}
         for p in passages:
             text = self.snapshot.articles[p.chunk.article_id].text
-            for span in split_sentences(text, p.chunk.start, p.chunk.end):
+            for span in split_sentences(text, p.chunk.start, min(p.chunk.end, p.chunk.start + READ_CHARS)):
                 seen.setdefault((p.chunk.article_id, span.start), span)
         keys = list(seen)[:MAX_SENTENCES]
         if not keys:

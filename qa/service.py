@@ -75,6 +75,7 @@ class Result:
     since: str = ""  # the publication dates searched (ISO dates; "" for open)
     until: str = ""
     more: bool = False  # "who else?": the answers shown before were left out
+    guess: Answer | None = None  # after an abstention, the reader's best candidate, shown as a guess
 
     @property
     def abstained(self) -> bool:
@@ -387,9 +388,10 @@ class QAService:
         recency = (s.recency_weight, loaded.snapshot.recency) if s.recency_weight else None
         passages = loaded.retriever.search(query, vector, max(k, s.passages), allowed, recency)
         top = passages[: s.passages]
+        guess = None
         if s.answerer == "reader":
-            answers, confidence = loaded.answerer.answers(
-                read, top, s.max_answers, s.min_probability, s.extra_probability, shown
+            answers, confidence, guess = loaded.answerer.answers(
+                read, top, s.max_answers, s.min_probability, s.extra_probability, shown, s.guess_probability
             )
         else:
             if query != read:
@@ -401,7 +403,7 @@ class QAService:
         if shown:
             read = f"{read.rstrip('?!. ')}, other than {_listed(list(dict.fromkeys(shown)))}?"
         interpreted = read if read != question else None
-        return Result(question, answers, passages[:k], confidence, interpreted, since, until, bool(shown))
+        return Result(question, answers, passages[:k], confidence, interpreted, since, until, bool(shown), guess)
 
     def passages(self, question: str, history: Sequence[str] = (), k: int | None = None) -> list[Passage]:
         """The top `k` passages for `question` (default: the passages the reader reads)."""

@@ -96,6 +96,13 @@ class Settings:
         at_least=0,
         at_most=1,
     )
+    guess_probability: float = setting(
+        0.05,
+        "reader: after an abstention, its best candidate is shown as a guess (apart from the answers) when its"
+        " probability reaches this (1: never)",
+        at_least=0.0,
+        at_most=1.0,
+    )
     extra_probability: float = setting(
         0.5, "a second or third answer is shown only at this calibrated probability", at_least=0, at_most=1
     )
@@ -115,6 +122,11 @@ class Settings:
     port: int = setting(8000, "port the web server listens on", at_least=0, at_most=65535)
     workers: int = setting(1, "web server processes; each loads the models, all serve the same index files", at_least=1)
     rate_limit: int = setting(0, "requests per minute per client address, /health excepted (0: no limit)", at_least=0)
+    trusted_proxies: str = setting(
+        "",
+        "addresses of reverse proxies whose X-Forwarded-For / X-Forwarded-Proto is believed, comma-separated, or *"
+        " (empty: none, and the client address is the connection's)",
+    )
     admin_token: str = setting("", "bearer token for POST and DELETE /api/articles (empty: those routes answer 403)")
     feedback_file: Path = setting(Path("feedback.sqlite"), "where answer feedback is kept (relative: inside index_dir)")
     feedback_rate_limit: int = setting(

@@ -1,5 +1,6 @@
 """The JSON API and the HTML pages through Litestar's TestClient."""
 
+import logging
 import re
 
 import pytest
@@ -81,7 +82,7 @@ def test_articles_are_listed_a_page_at_a_time(client, fresh_service, tmp_path, m
         "articles": [{"id": "russia-sanctions-syria", "title": listed["articles"][0]["title"], "chars": len(text)}],
     }
     assert client.get("/api/articles", params={"offset": 1}).json()["articles"] == []
-    for bad in ({"limit": 0}, {"limit": 1001}, {"offset": -1}, {"limit": "many"}):
+    for bad in ({"limit": 0}, {"limit": 1001}, {"offset": -1}, {"limit": "many"}, {"offset": "9" * 23}):
         r = client.get("/api/articles", params=bad)
         assert r.status_code == 400 and list(bad)[0] in r.json()["detail"] + str(r.json().get("extra"))
 
@@ -98,6 +99,26 @@ def test_articles_are_listed_a_page_at_a_time(client, fresh_service, tmp_path, m
     with TestClient(create_app(qa=fresh_service)) as c:
         page = c.get("/").text
     assert "Articles (25)" in page and page.count('<li><a href="/articles/a') == 10 and "and 15 more" in page
+
+
+def test_an_unforeseen_failure_is_a_500_that_logs_its_cause_and_tells_the_client_nothing(service, monkeypatch):
+    def broken(*args):
+        raise OSError("disk I/O error in /srv/secret/index/articles.sqlite")
+
+    records: list[logging.LogRecord] = []
+    catch = logging.Handler()
+    catch.emit = records.append  # the app's logging setup replaces the root handlers pytest's caplog uses
+    monkeypatch.setattr(service, "articles", broken)
+    logging.getLogger("web").addHandler(catch)
+    try:
+        with TestClient(create_app(qa=service)) as c:
+            api = c.get("/api/articles")
+    finally:
+        logging.getLogger("web").removeHandler(catch)
+    assert api.status_code == 500 and "log says why" in api.json()["detail"] and "secret" not in api.text
+    assert "content-security-policy" in api.headers
+    failures = [r for r in records if "500" in r.getMessage()]
+    assert failures and failures[0].exc_info and "disk I/O error" in failures[0].getMessage()
 
 
 def test_unknown_article(client):
@@ -220,6 +241,40 @@ def test_rate_limit_is_a_setting(tmp_path, service):
         codes = [c.get("/api/articles").status_code for _ in range(5)]
         assert codes[:3] == [200, 200, 200] and codes[3:] == [429, 429]
         assert c.get("/health").status_code == 200  # health checks are never limited
+
+
+@pytest.mark.parametrize("trusted, limited", [("", True), ("127.0.0.1", False)], ids=["no-proxy", "behind-a-proxy"])
+def test_a_client_cannot_choose_its_own_rate_limit_key(service, trusted, limited):
+    """Through a real uvicorn: X-Forwarded-For counts only from `trusted_proxies` (none by default), so rotating it
+    from 127.0.0.1 does not escape the limit; from a trusted proxy each forwarded client has its own count."""
+    import socket
+    import threading
+    import time
+
+    import httpx
+    import uvicorn
+
+    from web.__main__ import server_options
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    settings = service.settings.replace(rate_limit=3, port=port, trusted_proxies=trusted)
+    app = create_app(qa=QAService(settings, embedder=service.embedder, reader=service.reader))
+    server = uvicorn.Server(uvicorn.Config(app, **{**server_options(settings), "log_level": "warning"}))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started:
+        assert time.monotonic() < deadline, "server did not start"
+        time.sleep(0.05)
+    try:
+        headers = [{"X-Forwarded-For": f"203.0.113.{n}"} for n in range(6)]
+        codes = [httpx.get(f"http://127.0.0.1:{port}/api/articles", headers=h).status_code for h in headers]
+    finally:
+        server.should_exit = True
+        thread.join(10)
+    assert codes == ([200] * 3 + [429] * 3 if limited else [200] * 6)
 
 
 def test_broken_index_at_start_gives_error_pages(tmp_path, embedder, reader, settings):

@@ -1,6 +1,7 @@
 """The chat in headless Debian Chromium, driven by Playwright, against a live uvicorn server."""
 
 import os
+import re
 import socket
 import threading
 import time
@@ -94,6 +95,36 @@ def test_chat_answers_cites_and_highlights(page, base_url):
     expect(mark).to_be_in_viewport()
 
 
+def test_a_guess_is_shown_as_a_guess_with_the_passages_open(sized, base_url):
+    """An abstention with a candidate: the reader's best guess, labelled and drawn apart from answers, its score
+    explained on hover, and the passages it read open; an off-topic question gets no guess."""
+    expect = playwright.expect
+    sized.goto(base_url + "/")
+    sized.click("#clear")
+    sized.fill("#question", "Who threatened sanctions?")
+    sized.click("#ask")
+    turn = sized.locator(".turn").nth(0)
+    expect(turn.locator(".no-answer")).to_contain_text("No answer the reader is sure of")
+    guess = turn.locator(".answer.guess")
+    expect(guess).to_have_count(1)
+    expect(guess.locator(".guess-label")).to_have_text("Best guess (the reader is not sure):")
+    expect(guess.locator(".score")).to_have_attribute("title", re.compile("about 7 in 10 were right"))
+    expect(turn.locator("details.passages")).to_have_attribute("open", "")
+    expect(turn.locator("details.passages summary")).to_have_text(
+        re.compile(r"Passages searched \(\d+ from 1 article\)")
+    )
+    expect(turn.locator("details.passages .passage-title")).to_have_count(1)  # one article: its title said once
+    expect(guess.locator("a.citation")).to_have_attribute("title", re.compile(r"characters \d+–\d+ of the article"))
+    expect(turn.locator("ul.answers.single")).to_have_count(1)  # one shown: not numbered
+    sized.fill("#question", "Who painted the Mona Lisa?")
+    sized.click("#ask")
+    second = sized.locator(".turn").nth(1)
+    expect(second.locator(".no-answer")).to_have_text("No answer found in the indexed articles.")
+    expect(second.locator(".answer")).to_have_count(0)
+    sized.goto(base_url + "/?q=Who+threatened+sanctions%3F")  # without script: the page says the same
+    expect(sized.locator(".turn .answer.guess .guess-label").last).to_be_visible()
+
+
 def test_who_else_shows_what_it_left_out(browser, base_url):
     """The chat sends its earlier questions: "who else?" is read as the previous question without its answer."""
     expect = playwright.expect
@@ -162,7 +193,7 @@ def test_newest_reply_is_in_view_above_the_question_bar(sized, base_url):
         sized.fill("#question", question)
         sized.press("#question", "Enter")
         expect(sized.locator(".turn")).to_have_count(n + 1)
-        expect(sized.locator(".turn").last.locator(".answers, .no-answer")).to_be_visible()
+        expect(sized.locator(".turn").last.locator(".answers, .no-answer").first).to_be_visible()
         sized.wait_for_timeout(100)
         bar = box(sized, "#ask-form")
         first = box(sized, ".turn:last-child :is(.answer, .no-answer)")

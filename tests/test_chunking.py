@@ -53,11 +53,22 @@ def test_chunks_are_whole_sentences_within_size_and_overlap():
         assert b.start > a.start
 
 
-def test_oversized_sentence_becomes_its_own_chunk():
+def test_an_oversized_sentence_is_cut_at_spaces_into_chunks_of_the_size():
     text = "Short one. " + "word " * 100 + "end. Short two."
     chunks = chunk_spans(text, max_chars=50, overlap=1)
-    assert any(c.end - c.start > 50 for c in chunks)
-    assert chunks[-1].end == len(text)
+    assert all(c.end - c.start <= 50 for c in chunks) and len(chunks) > 10
+    assert chunks[0].start == 0 and chunks[-1].end == len(text)
+    for c in chunks:
+        piece = text[c.start : c.end]
+        assert piece == piece.strip() and not piece.startswith("ord")  # cut between words, never inside one
+    covered = set().union(*(range(c.start, c.end) for c in chunks))
+    assert all(i in covered for i, ch in enumerate(text) if not ch.isspace()), "nothing is left out"
+
+
+def test_one_huge_word_still_makes_chunks_of_the_size():
+    text = "x" * 100_000
+    chunks = chunk_spans(text, max_chars=700, overlap=1)
+    assert max(c.end - c.start for c in chunks) == 700 and chunks[-1].end == len(text)
 
 
 def test_seed_article_chunk_offsets(service):

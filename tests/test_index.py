@@ -330,7 +330,7 @@ def test_article_metadata_is_stored_cited_and_served(fresh_service, tmp_path):
         and '<time datetime="2017-04-10">' in page
         and 'href="https://example.org/volcano"' in page
     )
-    assert "· as of 2017-04-10 · Example Post · characters" in chat
+    assert ">Example Post · 2017-04-10 · " in chat and 'title="characters ' in chat
     assert '<a class="original" href="https://example.org/volcano"' in chat
 
 

@@ -83,6 +83,30 @@ def test_file_upload_of_any_supported_type(admin):
         ({"files": {"file": ("two.jsonl", b"{bad\n{}", "application/x-ndjson")}}, 400, "2 problems:\n  two.jsonl:1"),
         ({"files": {"other": ("a.txt", b"T\nx", "text/plain")}}, 400, 'multipart field named "file"'),
         ({"content": b"title=x", "headers": {"content-type": "text/plain"}}, 415, "multipart/form-data"),
+        ({"json": {**STORY, "published": 20170101}}, 400, 'published must be a string such as "2017-04-11"'),
+        (
+            {"content": b"[" * 1000 + b"]" * 1000, "headers": {"content-type": "application/json"}},
+            400,
+            "nested deeper than 32 levels",
+        ),
+        (
+            {
+                "content": b'{"title": "S", "text": "Half \\ud800 a character."}',
+                "headers": {"content-type": "application/json"},
+            },
+            400,
+            "surrogate",
+        ),
+        (
+            {"files": {"file": ("s.jsonl", b'{"title": "\\ud800", "text": "x"}\n', "application/x-ndjson")}},
+            400,
+            "s.jsonl:1: holds an unpaired surrogate",
+        ),
+        (
+            {"files": {"file": ("deep.jsonl", b"[" * 100_000 + b"\n", "application/x-ndjson")}},
+            400,
+            "deep.jsonl:1: JSON nested too deeply",
+        ),
     ],
 )
 def test_bad_articles_are_refused_and_nothing_changes(admin, request_kwargs, status, detail):

@@ -137,3 +137,39 @@ def test_who_else_passes_over_the_rules_answers_shown_too(rules):
     shown = [a.text for a in rules.ask(history[0]).answers]
     more = rules.ask("who else?", history=history)
     assert shown and more.more and not any(repeats(a.text, shown) for a in more.answers)
+
+
+def test_an_article_that_is_one_huge_sentence_costs_a_question_a_few_windows(fresh_service, tmp_path):
+    """A 400 KB sentence (a hostile feed item) is cut into chunks of the usual size, so a question that retrieves
+    it reads a few windows of it, and the quoted sentence stays a sentence's length."""
+    source = tmp_path / "articles"
+    source.mkdir()
+    filler = " ".join(f"the committee of region {i} met again and discussed the weather" for i in range(6000))
+    (source / "huge.txt").write_text("A very long report\nThe harbour master Ilse Marr opened the bridge, " + filler)
+    qa = QAService(fresh_service.settings.replace(min_probability=0), fresh_service.embedder, fresh_service.reader)
+    qa.build(source)
+    chunks = qa.current().snapshot.chunks
+    assert max(c.end - c.start for c in chunks) <= qa.settings.chunk_chars
+    before = qa.reader.windows_read
+    result = qa.ask("Who opened the bridge?")
+    assert qa.reader.windows_read - before <= 3 * qa.settings.passages
+    assert result.answers and len(result.answers[0].sentence) <= qa.settings.chunk_chars
+
+
+def test_an_abstention_says_whether_the_reader_has_a_guess_and_keeps_it_out_of_the_answers(service, client):
+    """Passages that may answer but no answer the reader is sure of: its best candidate comes back as a guess,
+    apart from `answers` (so abstention keeps its meaning), with its probability; nothing relevant: no guess."""
+    s = service.settings
+    unsure = service.ask("Who threatened sanctions?")
+    assert unsure.abstained and unsure.guess is not None
+    assert s.guess_probability <= unsure.guess.score < s.min_probability
+    assert_cited(service, unsure.guess)
+    off_topic = service.ask("Who painted the Mona Lisa?")
+    assert off_topic.abstained and off_topic.guess is None
+    body = client.post("/api/ask", json={"question": "Who threatened sanctions?"}).json()
+    assert body["answers"] == [] and body["abstained"] and body["guess"]["text"] == unsure.guess.text
+    assert body["message"].startswith("No answer the reader is sure of")
+    body = client.post("/api/ask", json={"question": "Who painted the Mona Lisa?"}).json()
+    assert body["guess"] is None and body["message"] == "No answer found in the indexed articles."
+    never = QAService(s.replace(guess_probability=1.0), service.embedder, service.reader)
+    assert never.ask("Who threatened sanctions?").guess is None

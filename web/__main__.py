@@ -28,6 +28,20 @@ def port_problem(host: str, port: int) -> str | None:
     return None
 
 
+def server_options(settings) -> dict:
+    """uvicorn's options from the settings. Forwarding headers are believed only from `trusted_proxies`: uvicorn
+    believes them from 127.0.0.1 by default, where any local process (or a proxy that passes the client's own
+    header on) could then choose the address that rate limits count by."""
+    proxies = settings.trusted_proxies.strip()
+    return {
+        "host": settings.host,
+        "port": settings.port,
+        "log_level": "info",
+        "proxy_headers": bool(proxies),
+        "forwarded_allow_ips": proxies or None,
+    }
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="qa-web", description="Serve the News QA chat and JSON API.", parents=[settings_parser()]
@@ -48,7 +62,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     print(f"News QA: open http://{settings.host}:{settings.port}/ once the index is loaded", file=sys.stderr)
     if settings.workers == 1:
-        uvicorn.run(create_app(qa=qa), host=settings.host, port=settings.port, log_level="info")
+        uvicorn.run(create_app(qa=qa), **server_options(settings))
         return 0
     qa.ensure_index()  # once, before the workers start
     cores = len(os.sched_getaffinity(0))
@@ -58,9 +72,7 @@ def main(argv: list[str] | None = None) -> int:
         "web.app:create_app",
         factory=True,
         workers=settings.workers,
-        host=settings.host,
-        port=settings.port,
-        log_level="info",
+        **server_options(settings),
     )
     return 0
 

@@ -19,9 +19,10 @@ from qa.articles import ArticleSummary, from_record
 from qa.fetch import is_url
 from qa.payload import AskResponse, to_response
 
-from .security import admin_only, strict_json
+from .security import MAX_JSON_DEPTH, admin_only, json_depth, strict_json
 
 PAGE, MAX_PAGE = 100, 1000  # articles per page of GET /api/articles: default and most
+MAX_OFFSET = 10**15  # past any collection, and inside SQLite's 64-bit integers
 ADMIN = "adminToken"  # the OpenAPI security scheme of the routes that change the index: a bearer token
 FEED_TYPES = ("application/rss+xml", "application/atom+xml", "application/xml", "text/xml")
 UPLOAD_BYTES = 8 * 1024 * 1024  # body of POST /api/articles (each article is also held to max_article_bytes)
@@ -127,8 +128,11 @@ class ApiController(Controller):
         are skipped)."""
         media = request.headers.get("content-type", "").split(";")[0].strip().lower()
         if media == "application/json":
+            body = await request.body()
+            if json_depth(body) > MAX_JSON_DEPTH:
+                raise ClientException(f"request body is nested deeper than {MAX_JSON_DEPTH} levels")
             try:
-                record = msgspec.json.decode(await request.body())
+                record = msgspec.json.decode(body)
             except msgspec.DecodeError as exc:
                 raise ClientException(f"request body is not valid JSON: {exc}") from None
             if isinstance(record, dict) and "fetch" in record:  # a page or feed to fetch, from public servers only
@@ -161,7 +165,7 @@ class ApiController(Controller):
     def articles(
         self,
         qa: NamedDependency[QAService],
-        offset: Annotated[int, Parameter(ge=0, description="articles to skip, in id order")] = 0,
+        offset: Annotated[int, Parameter(ge=0, le=MAX_OFFSET, description="articles to skip, in id order")] = 0,
         limit: Annotated[int, Parameter(ge=1, le=MAX_PAGE, description="most articles returned")] = PAGE,
     ) -> ArticleList:
         """Ids, titles and lengths in characters (no text; `GET /api/articles/{id}` has it)."""

@@ -53,7 +53,7 @@ def favicon() -> File:
     return File(HERE / "static" / "favicon.svg", content_disposition_type="inline", media_type="image/svg+xml")
 
 
-TITLES = {400: "Bad request", 404: "Not found", 503: "The index is unavailable"}
+TITLES = {400: "Bad request", 404: "Not found", 500: "Something went wrong", 503: "The index is unavailable"}
 
 
 def error_page(status: int, detail: str) -> Template:
@@ -69,6 +69,13 @@ def _error(status: int):
         return error_page(status, str(exc))
 
     return handler
+
+
+def _internal_error(request: Request, exc: Exception) -> Response | Template:
+    """A failure this app did not foresee: its traceback goes to the log, and the client gets a 500 that gives
+    nothing of the server away."""
+    log.error("%s %s: 500, %s: %s", request.method, request.url.path, type(exc).__name__, exc, exc_info=exc)
+    return _error(500)(request, RuntimeError("the server failed to answer this request; its log says why"))
 
 
 def _client_error(request: Request, exc: ClientException) -> Response:
@@ -128,6 +135,7 @@ def create_app(settings: Settings | None = None, qa: QAService | None = None) ->
             UnknownArticle: _error(404),
             IndexStateError: _error(503),
             ClientException: _client_error,
+            500: _internal_error,
         },
         request_max_body_size=MAX_BODY_BYTES,
     )

@@ -10,7 +10,7 @@ from litestar.params import FromPath, FromQuery
 from litestar.response import Template
 
 from qa import QAService, QuestionError
-from qa.payload import dateline, published_window, score_label, to_response
+from qa.payload import by_article, cited_as, published_window, score_help, score_label, to_response
 
 LISTED = 200  # articles named in the chat's side list, newest first; GET /api/articles pages through the rest
 
@@ -46,7 +46,9 @@ class PageController(Controller):
             "error": None,
             "highlight": highlight,
             "score_label": score_label,
-            "dateline": dateline,
+            "score_help": score_help(qa.settings.answerer),
+            "cited_as": cited_as,
+            "by_article": by_article,
             "published_window": published_window,
             "max_chars": qa.settings.max_question_chars,
             "answerer": qa.settings.answerer,

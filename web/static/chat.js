@@ -13,6 +13,8 @@
   // The trained reader's score is a calibrated probability of being right; the rules' is a match score.
   const calibrated = document.getElementById("chat").dataset.answerer === "reader";
   const scoreLabel = (score) => (calibrated ? `${Math.round(100 * score)}% likely right` : `score ${score.toFixed(2)}`);
+  const SCORE_HELP = document.getElementById("chat").dataset.scoreHelp;  // qa.payload.score_help
+  const UNSURE = 0.6;  // below this an answer is drawn as uncertain
 
   const load = () => { try { return JSON.parse(sessionStorage.getItem(KEY)) || []; } catch { return []; } };
   const save = (turns) => sessionStorage.setItem(KEY, JSON.stringify(turns.slice(-50)));
@@ -72,17 +74,19 @@
     return bar;
   }
 
-  function renderAnswer(a, question) {
+  // One answer (or, with `guess`, the reader's best candidate after it abstained, which is not an answer).
+  function renderAnswer(a, question, guess = false) {
     const c = a.citation;
-    const li = el("li", "answer");
+    const li = el("li", guess ? "answer guess" : a.score < UNSURE && calibrated ? "answer unsure" : "answer");
+    if (guess) li.append(el("p", "guess-label", "Best guess (the reader is not sure):"));
     if (a.text !== a.sentence) li.append(el("p", "answer-text", a.text));  // a whole-sentence answer is the quote
     const quote = el("blockquote", "sentence");
     const from = c.start - c.sentence_start, to = c.end - c.sentence_start;
     quote.append(a.sentence.slice(0, from), el("mark", "", a.sentence.slice(from, to)), a.sentence.slice(to));
     li.append(quote);
-    const asOf = c.published ? `as of ${c.published.slice(0, 10)}` : "";  // newer reporting is shown first
-    const dated = [c.title, asOf, c.source].filter(Boolean).join(" · ");
-    const link = el("a", "citation", `${dated} · characters ${c.start}–${c.end}`);
+    // cited as a person cites (qa.payload.cited_as): outlet, date, title; the offsets on hover
+    const link = el("a", "citation", [c.source, (c.published || "").slice(0, 10), c.title].filter(Boolean).join(" · "));
+    link.title = `characters ${c.start}–${c.end} of the article`;
     link.href = articleLink(c.article_id, c.start, c.end);
     li.append(link);
     if (/^https?:\/\//i.test(c.url || "")) {  // the story where it was published
@@ -91,7 +95,9 @@
       original.rel = "noopener noreferrer";
       li.append(" ", original);
     }
-    li.append(el("span", "score", scoreLabel(a.score)), feedbackBar(a, question));
+    const score = el("span", "score", scoreLabel(a.score));
+    score.title = SCORE_HELP;
+    li.append(score, feedbackBar(a, question));
     return li;
   }
 
@@ -101,22 +107,37 @@
     if ((response.since || response.until) && !response.abstained) {
       reply.append(el("p", "window", `Searched articles ${publishedWindow(response.since, response.until)}`));
     }
+    const asked = response.interpreted || response.question;
     if (response.abstained) {
       reply.append(el("p", "no-answer", response.message || "No answer found in the indexed articles."));
-    } else {
-      const list = el("ol", "answers");
-      response.answers.forEach((a) => list.append(renderAnswer(a, response.interpreted || response.question)));
+    }
+    const shown = response.abstained ? (response.guess ? [response.guess] : []) : response.answers;
+    if (shown.length) {
+      const list = el(shown.length > 1 ? "ol" : "ul", shown.length > 1 ? "answers" : "answers single");
+      shown.forEach((a) => list.append(renderAnswer(a, asked, response.abstained)));
       reply.append(list);
     }
     if (response.passages && response.passages.length) {
       const details = el("details", "passages");
-      details.append(el("summary", "", `Passages searched (${response.passages.length})`));
-      const list = el("ol");
+      details.open = Boolean(response.abstained && response.guess);  // the passages are where to look
+      const byArticle = new Map();  // in rank order, each article's title once
       response.passages.forEach((p) => {
+        if (!byArticle.has(p.article_id)) byArticle.set(p.article_id, { title: p.title, passages: [] });
+        byArticle.get(p.article_id).passages.push(p);
+      });
+      const count = response.passages.length, articles = byArticle.size;
+      details.append(el("summary", "", `Passages searched (${count} from ${articles} article${articles > 1 ? "s" : ""})`));
+      const list = el("ul", "by-article");
+      byArticle.forEach((group) => {
         const item = el("li");
-        const link = el("a", "", p.title);
-        link.href = articleLink(p.article_id, p.start, p.end);
-        item.append(link, ": ", p.text.length > 220 ? p.text.slice(0, 220) + "…" : p.text);
+        item.append(el("span", "passage-title", group.title));
+        const snippets = el("ol");
+        group.passages.forEach((p) => {
+          const link = el("a", "", p.text.length > 220 ? p.text.slice(0, 220) + "…" : p.text);
+          link.href = articleLink(p.article_id, p.start, p.end);
+          snippets.append(el("li").appendChild(link).parentNode);
+        });
+        item.append(snippets);
         list.append(item);
       });
       details.append(list);
