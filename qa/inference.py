@@ -12,8 +12,8 @@ from pathlib import Path
 import numpy as np
 
 from .settings import BACKENDS
+from .tokenizer import INPUTS, FastTokenizer
 
-INPUTS = ("input_ids", "attention_mask", "token_type_ids")
 PACKAGED = Path(__file__).resolve().parent.parent / "models" / "reader"
 
 
@@ -187,4 +187,6 @@ def open_runner(path: str | Path, backend: str, cache_dir: Path, threads: int = 
             export_int8(load_torch(path, offline)[0], onnx)
         except OSError as exc:
             raise ReaderError(f"cannot build the int8 reader in {cache_dir}: {exc}; {cache_hint('reader')}") from exc
+    if (Path(path) / "tokenizer.json").exists():  # no transformers (and so no PyTorch) to import
+        return OnnxRunner(onnx, threads), FastTokenizer(path)
     return OnnxRunner(onnx, threads), load_tokenizer(path, offline)

@@ -10,6 +10,7 @@ import numpy as np
 
 from .calibration import Calibrator
 from .inference import ReaderError
+from .tokenizer import INPUTS, encode_pairs, encode_text
 
 Runner = Callable[[dict[str, np.ndarray]], tuple[np.ndarray, np.ndarray]]  # inputs -> (start, end) logits
 
@@ -36,37 +37,35 @@ class Found:
 
 
 def tokenizer_windows(tokenizer, question: str, contexts: Sequence[str], max_length: int, stride: int) -> dict:
-    """question+context windows (overlapping by `stride` tokens) as padded arrays plus their offset maps.
+    """question+context windows (overlapping by `stride` tokens) as padded arrays plus their offset maps: each
+    context's windows in order, as a transformers fast tokenizer makes them, but through the `tokenizers`
+    tokenizer underneath (so that serving needs no transformers).
 
     A question longer than a third of the window is cut there, so that every window keeps room for context."""
     question, room = clip_question(tokenizer, question, max_length)
-    enc = tokenizer(
-        [question] * len(contexts),
-        list(contexts),
-        truncation="only_second",
-        max_length=max_length,
-        stride=min(stride, room // 2),
-        return_overflowing_tokens=True,
-        return_offsets_mapping=True,
-        padding="longest",
-        return_tensors="np",
-    )
+    encoded = encode_pairs(tokenizer, question, list(contexts), max_length, min(stride, room // 2))
+    names = [n for n in INPUTS if n in getattr(tokenizer, "model_input_names", INPUTS)]
+    width = max((len(e.ids) for _, e in encoded), default=0)
+    pad = getattr(tokenizer, "pad_token_id", None) or 0
+    arrays = {n: np.full((len(encoded), width), pad if n == "input_ids" else 0, np.int64) for n in names}
     windows = []
-    for w, ctx in enumerate(enc.pop("overflow_to_sample_mapping").tolist()):
-        ids = enc.sequence_ids(w)
-        offsets = [tuple(o) if s == 1 else None for o, s in zip(enc["offset_mapping"][w].tolist(), ids, strict=True)]
-        windows.append(Window(ctx, offsets, int(enc["attention_mask"][w].sum())))
-    enc.pop("offset_mapping")
-    return {"inputs": dict(enc), "windows": windows}
+    for w, (ctx, e) in enumerate(encoded):
+        n = len(e.ids)
+        for name, values in zip(INPUTS, (e.ids, e.attention_mask, e.type_ids), strict=True):
+            if name in arrays:
+                arrays[name][w, :n] = values
+        offsets = [tuple(o) if s == 1 else None for o, s in zip(e.offsets, e.sequence_ids, strict=True)]
+        windows.append(Window(ctx, offsets, n))
+    return {"inputs": arrays, "windows": windows}
 
 
 def clip_question(tokenizer, question: str, max_length: int) -> tuple[str, int]:
     """The question cut to a third of `max_length` tokens, and the context tokens left in each window."""
-    enc = tokenizer(question, add_special_tokens=False, return_offsets_mapping=True)
+    offsets = encode_text(tokenizer, question, special=False).offsets
     keep = max_length // 3
-    if len(enc["input_ids"]) > keep:
-        question = question[: enc["offset_mapping"][keep - 1][1]]
-    return question, max_length - min(len(enc["input_ids"]), keep) - 3
+    if len(offsets) > keep:
+        question = question[: offsets[keep - 1][1]]
+    return question, max_length - min(len(offsets), keep) - 3
 
 
 def check_windows(tokenizer) -> None:

@@ -249,3 +249,18 @@ def test_webpage_benchmark_smoke(tmp_path):
     assert {r["mode"] for r in rows[:-1]} == set(webpage.MODES) and rows[-1] == {"refused": 0}
     assert all(0 <= r["precision"] <= 1 and r["recall"] == 1.0 for r in rows[:-1] if r["pages"] == "all")
     assert "| reading | pages |" in (tmp_path / "webpage.md").read_text()
+
+
+def test_cli_benchmark_times_qa_ask_in_new_processes(tmp_path, cache_dir):
+    env = {**os.environ, "BENCH_WORK": str(tmp_path / "work"), "QA_CACHE_DIR": str(cache_dir)}
+    run = subprocess.run(
+        [sys.executable, "-m", "benchmarks.cli", "--runs", "1", "--out", str(tmp_path)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert run.returncode == 0, run.stderr[-2000:]
+    (row,) = json.loads((tmp_path / "cli.json").read_text())
+    assert row["runs"] == 1 and row["wall_s_median"] > 0 and row["heavy_imports"] == "none"

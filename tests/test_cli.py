@@ -196,3 +196,16 @@ def test_output_into_a_closed_pipe_is_not_an_error(service):
     finally:
         os.close(write)
     assert (done.returncode, done.stderr.decode()) == (141, "")
+
+
+def test_qa_ask_loads_no_pytorch_once_the_int8_copies_exist(service):
+    """A `qa ask` in a new process reads the int8 copies and the tokenizers' own files: importing transformers
+    (and with it PyTorch) would cost seconds of every call."""
+    code = (
+        "import sys; from qa.cli import main; main(['ask', 'Who is the Italian foreign minister?']); "
+        "print(sorted({'torch', 'transformers', 'sentence_transformers'} & set(sys.modules)))"
+    )
+    s = service.settings
+    env = {**os.environ, "QA_INDEX_DIR": str(s.index_dir), "QA_CACHE_DIR": str(s.cache_dir)}
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    assert "Angelino Alfano" in out.stdout and out.stdout.splitlines()[-1] == "[]"
