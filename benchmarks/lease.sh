@@ -65,7 +65,7 @@ export PYTHONPATH="$RUNS/site:$RUNS/stub:$PWD" PYTHONUNBUFFERED=1 HF_HUB_OFFLINE
 
 fetch() {  # the export of run $1, split into pieces, under $OUT/$1
     mkdir -p "$OUT/$1"
-    cp "$RUNS/export-$1"/*.json "$OUT/$1/"
+    cp "$RUNS/export-$1"/{config,training}.json "$OUT/$1/"  # the tokenizer files stay as models/reader has them
     split -b 15M -d "$RUNS/export-$1/model.safetensors" "$OUT/$1/model.safetensors.part-"
 }
 

@@ -4,6 +4,7 @@ generation."""
 from __future__ import annotations
 
 import fcntl
+import hashlib
 import json
 import os
 import re
@@ -34,6 +35,7 @@ from .vectors import VectorSpec
 
 MANIFEST = "manifest.json"
 _GENERATION_FILE = re.compile(r"(?:vectors|meta|bm25)-(\d+)(?:\.(?:faiss|sqlite(?:-journal|-wal|-shm)?|tmp))?")
+REBUILD = "rebuild it with `qa index build`"
 FORMAT = 1
 META_COLUMNS = {"published": "''", "url": "''", "outlet": "''", "authors": "'[]'"}  # added after format 1 (default)
 SCHEMA = """
@@ -75,6 +77,7 @@ class Manifest:
     format: int = FORMAT
     vector_index: VectorSpec = field(default_factory=VectorSpec)
     bm25: bool = False  # the generation has its BM25 index on disk (older ones are indexed when loaded)
+    files: dict = field(default_factory=dict)  # each file of the generation: [bytes, sha256] (older ones: none)
 
     @property
     def vectors_file(self) -> str:
@@ -235,6 +238,35 @@ def _available_memory() -> int:
     return 0
 
 
+def fingerprint(path: Path) -> list:
+    """[bytes, sha256] of a file: what the manifest records of each file of a generation."""
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        while block := fh.read(1 << 22):
+            digest.update(block)
+    return [path.stat().st_size, digest.hexdigest()]
+
+
+def verify(index_dir: Path, manifest: Manifest, only: Sequence[str] = ()) -> dict[str, tuple[int, int]]:
+    """Check each file of the generation (or `only` those) against the manifest's size and checksum before
+    anything maps it (a damaged memory-mapped file kills the process that reads it); returns each file's
+    (size, mtime) as checked."""
+    seen = {}
+    for name, (size, sha256) in manifest.files.items():
+        if only and name not in only:
+            continue
+        path = Path(index_dir) / name
+        try:
+            st = path.stat()
+        except FileNotFoundError:
+            raise IndexStateError(f"index in {index_dir} is damaged: {name} is missing; {REBUILD}") from None
+        if st.st_size != size or fingerprint(path)[1] != sha256:
+            what = f"{st.st_size} bytes, not {size}" if st.st_size != size else "its checksum differs"
+            raise IndexStateError(f"index in {index_dir} is damaged: {name} has changed ({what}); {REBUILD}")
+        seen[name] = (st.st_size, st.st_mtime_ns)
+    return seen
+
+
 class Snapshot:
     """One generation of the index, loaded for searching (read only); `nprobe` > 0 overrides the manifest's."""
 
@@ -242,6 +274,8 @@ class Snapshot:
         self.manifest = read_manifest(index_dir)
         if self.manifest is None:
             raise IndexStateError.missing(index_dir)
+        self.index_dir = Path(index_dir)
+        self.checked = verify(index_dir, self.manifest)
         try:
             # memory-mapped vectors: processes serving the same generation share one copy in the page cache
             self.vectors = vector_index.configure(
@@ -263,6 +297,18 @@ class Snapshot:
                 f"index in {index_dir} is inconsistent ({self.vectors.ntotal} vectors and {self.bm25.size} BM25 "
                 f"rows for {len(self.chunks)} chunks); rebuild it with `qa index build`"
             )
+
+    def damage(self) -> str | None:
+        """What has happened since this generation was opened to the files it reads (a cheap look: sizes and
+        modification times; None when nothing has)."""
+        for name, (size, mtime) in self.checked.items():
+            try:
+                st = (self.index_dir / name).stat()
+            except FileNotFoundError:
+                return f"{name} was deleted while being served; {REBUILD}"
+            if (st.st_size, st.st_mtime_ns) != (size, mtime):
+                return f"{name} was changed while being served ({st.st_size} bytes, was {size}); {REBUILD}"
+        return None
 
     def _bm25(self, index_dir: Path, db: sqlite3.Connection) -> BM25:
         if not _has_bm25(index_dir, self.manifest):  # written before BM25 was saved with the generation
@@ -374,9 +420,12 @@ class Writer:
         faiss.write_index(self.vectors, str(vectors_path))
         bm25_tmp = self.index_dir / (manifest.bm25_dir + ".tmp")
         bm25.save(bm25_tmp)
-        for path in (vectors_path, self.index_dir / manifest.metadata_file, *bm25_tmp.iterdir()):
+        written = [vectors_path, self.index_dir / manifest.metadata_file, *sorted(bm25_tmp.iterdir())]
+        for path in written:
             _fsync(path)
         bm25_tmp.rename(self.index_dir / manifest.bm25_dir)
+        names = [p.name if p.parent != bm25_tmp else f"{manifest.bm25_dir}/{p.name}" for p in written]
+        manifest = replace(manifest, files={n: fingerprint(self.index_dir / n) for n in names})
         write_whole(self.index_dir / MANIFEST, json.dumps(asdict(manifest), indent=2) + "\n")
         return manifest
 
@@ -460,6 +509,8 @@ def writing(index_dir: Path, manifest: Manifest, fresh: bool, ann_threshold: int
                     f"index in {index_dir} was built with {current.model} ({current.dims} dims), not "
                     f"{manifest.model} ({manifest.dims} dims); rebuild it with `qa index build`"
                 )
+            # damaged vectors or articles are not copied into the next generation (damaged BM25 is rebuilt)
+            verify(index_dir, current, only=(current.vectors_file, current.metadata_file))
             manifest = current
         generation = max(current.generation if current else 0, _newest_generation(index_dir)) + 1
         new = replace(manifest, generation=generation)

@@ -334,15 +334,16 @@ class QAService:
     def status(self) -> dict:
         """What /health reports: the generation being served and any problem with the index on disk."""
         try:
-            manifest = self.current().snapshot.manifest
+            snapshot = self.current().snapshot
         except IndexStateError as exc:
             return {"status": "no index", "articles": 0, "chunks": 0, "generation": None, "index_error": str(exc)}
+        manifest, problem = snapshot.manifest, self.index_error or snapshot.damage()
         return {
-            "status": "degraded" if self.index_error else "ok",
+            "status": "degraded" if problem else "ok",
             "articles": manifest.articles,
             "chunks": manifest.chunks,
             "generation": manifest.generation,
-            "index_error": self.index_error,
+            "index_error": problem,
         }
 
     def _read_snapshot(self) -> Snapshot:

@@ -198,7 +198,7 @@ def test_bm25_is_saved_with_the_generation_and_older_indexes_are_upgraded(fresh_
     # the same generation as an older version wrote it: no BM25 directory, no manifest flag
     shutil.rmtree(index_dir / manifest.bm25_dir)
     data = json.loads((index_dir / MANIFEST).read_text())
-    del data["bm25"]
+    del data["bm25"], data["files"]  # nor the files it lists
     (index_dir / MANIFEST).write_text(json.dumps(data))
     old = QAService(fresh_service.settings, embedder=embedder, reader=reader)
     again = old.current().snapshot.bm25.top(question, 5)
@@ -227,7 +227,7 @@ def test_damaged_bm25_files_are_a_clear_index_error_and_the_next_write_repairs_t
     manifest = read_manifest(fresh_service.settings.index_dir)
     (fresh_service.settings.index_dir / manifest.bm25_dir / "meta.json").write_text("not json")
     damaged = QAService(fresh_service.settings, embedder=embedder, reader=reader)
-    with pytest.raises(IndexStateError, match="BM25"):
+    with pytest.raises(IndexStateError, match=r"damaged: bm25-\d+/meta.json has changed"):
         damaged.ask("Who is Angelino Alfano?")
     fresh_service.remove("russia-sanctions-syria")  # a write builds BM25 anew from the texts
     assert damaged.ask("Who is Angelino Alfano?").passages == []
@@ -344,6 +344,9 @@ def test_a_generation_without_metadata_columns_loads_and_gains_them(fresh_servic
         db.execute(f"ALTER TABLE articles DROP COLUMN {column}")
     db.commit()
     db.close()
+    data = json.loads((fresh_service.settings.index_dir / MANIFEST).read_text())
+    del data["files"]  # an older version listed no files
+    (fresh_service.settings.index_dir / MANIFEST).write_text(json.dumps(data))
     older = QAService(fresh_service.settings, embedder=fresh_service.embedder, reader=fresh_service.reader)
     assert older.article("russia-sanctions-syria").meta == {}
     path = tmp_path / "volcano.txt"
@@ -351,3 +354,42 @@ def test_a_generation_without_metadata_columns_loads_and_gains_them(fresh_servic
     older.add(path)  # the new generation gains the columns
     assert older.article("volcano").published == "2017-04-10"
     assert older.article("russia-sanctions-syria").meta == {}
+
+
+def test_a_damaged_generation_is_never_opened_and_health_says_what_happened(fresh_service, tmp_path):
+    """Each file of a generation is checked against the manifest's size and checksum before it is mapped: a
+    truncated vectors file is an error that names it (where it used to kill the process with SIGBUS), the
+    generation already loaded keeps serving, /health reports damage to the files being served, and only a
+    fresh build writes over a damaged generation."""
+    fresh_service.build()
+    index_dir = fresh_service.settings.index_dir
+    serving = QAService(fresh_service.settings, fresh_service.embedder, fresh_service.reader)
+    assert serving.ask("Who is the Italian foreign minister?").answers and serving.status()["status"] == "ok"
+    path = tmp_path / "volcano.txt"
+    path.write_text(EXTRA)
+    fresh_service.add(path)
+    newest = read_manifest(index_dir)
+    assert set(newest.files) >= {newest.vectors_file, newest.metadata_file, f"{newest.bm25_dir}/meta.json"}
+    with open(index_dir / newest.vectors_file, "r+b") as fh:
+        fh.truncate(1000)
+    assert serving.ask("Who is the Italian foreign minister?").answers  # the last good generation serves on
+    health = serving.status()
+    assert (
+        health["status"] == "degraded"
+        and f"damaged: {newest.vectors_file} has changed (1000 bytes" in (health["index_error"])
+    )
+    with pytest.raises(IndexStateError, match=f"damaged: {newest.vectors_file}"):
+        QAService(fresh_service.settings, fresh_service.embedder, fresh_service.reader).current()
+    other = tmp_path / "other.txt"
+    other.write_text(EXTRA.replace("Tuesday", "Friday"))
+    with pytest.raises(IndexStateError, match="damaged"):  # not copied into a next generation
+        fresh_service.add(other)
+    fresh_service.build()  # a fresh build ignores the damaged generation
+    repaired = QAService(fresh_service.settings, fresh_service.embedder, fresh_service.reader)
+    assert repaired.status()["status"] == "ok"
+    shutil.rmtree(index_dir / read_manifest(index_dir).bm25_dir)  # deleted under a running server: said
+    assert "was deleted while being served" in repaired.status()["index_error"]
+    with (index_dir / read_manifest(index_dir).metadata_file).open("r+b") as fh:  # garbage in the live SQLite
+        fh.seek(100)
+        fh.write(b"garbage" * 10)
+    assert "meta-" in repaired.status()["index_error"] and repaired.status()["status"] == "degraded"

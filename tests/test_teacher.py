@@ -189,7 +189,8 @@ def test_the_lease_script_trains_a_teacher_and_distils_the_student_end_to_end(ti
     assert parts and (out / "7" / "config.json").exists()
     joined = tmp_path / "student"
     joined.mkdir()
-    for f in (out / "7").glob("*.json"):
+    assert sorted(f.name for f in (out / "7").glob("*.json")) == ["config.json", "training.json"]
+    for f in [*(out / "7").glob("*.json"), *tiny_model.glob("tokenizer*")]:  # the tokenizer stays the base's
         (joined / f.name).write_bytes(f.read_bytes())
     (joined / "model.safetensors").write_bytes(b"".join(p.read_bytes() for p in parts))
     model, _ = load_torch(joined)

@@ -8,12 +8,11 @@ import socket
 import sys
 
 import uvicorn
+from uvicorn.supervisors import Multiprocess
 
 from qa import QAService
 from qa.cli import settings_from, settings_parser
 from qa.index import IndexStateError
-
-from .app import create_app
 
 
 def port_problem(host: str, port: int) -> str | None:
@@ -61,19 +60,14 @@ def main(argv: list[str] | None = None) -> int:
         print(f"qa-web: {problem}", file=sys.stderr)
         return 2
     print(f"News QA: open http://{settings.host}:{settings.port}/ once the index is loaded", file=sys.stderr)
-    if settings.workers == 1:
-        uvicorn.run(create_app(qa=qa), **server_options(settings))
-        return 0
     qa.ensure_index()  # once, before the workers start
     cores = len(os.sched_getaffinity(0))
     threads = settings.reader_threads or max(1, cores // settings.workers)  # no oversubscription
     os.environ.update(settings.replace(reader_threads=threads).to_env())  # each worker's create_app reads them
-    uvicorn.run(
-        "web.app:create_app",
-        factory=True,
-        workers=settings.workers,
-        **server_options(settings),
-    )
+    config = uvicorn.Config("web.app:create_app", factory=True, workers=settings.workers, **server_options(settings))
+    # supervised even with one worker: a worker that dies (the OOM killer; SIGBUS from a memory-mapped index
+    # file cut short under it) is started again, and then refuses a damaged generation by its checksums
+    Multiprocess(config, sockets=[config.bind_socket()]).run()
     return 0
 
 
