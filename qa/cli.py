@@ -252,15 +252,20 @@ def _reader(service: QAService, args: argparse.Namespace) -> int:
 
 
 def _describe(report) -> str:
-    parts = [
-        f"{len(getattr(report, n))} {n}" for n in ("added", "updated", "unchanged", "removed") if getattr(report, n)
-    ]
+    """What a write did, with the ids of what it added, updated or removed (`qa index remove` takes them)."""
+    parts = []
+    for name in ("added", "updated", "unchanged", "removed"):
+        ids = getattr(report, name)
+        if ids:
+            shown = "" if name == "unchanged" else f" ({', '.join(ids[:5])}{', …' if len(ids) > 5 else ''})"
+            parts.append(f"{len(ids)} {name}{shown}")
+    chunks = f"{report.chunks} chunk{'s' if report.chunks != 1 else ''}"
     speed = (
-        f", {report.chunks} chunks embedded in {report.seconds:.1f}s ({report.chunks_per_second:.0f} chunks/s)"
+        f"; {chunks} embedded in {report.seconds:.1f}s ({report.chunks_per_second:.0f} chunks/s)"
         if report.chunks
         else ""
     )
-    return (", ".join(parts) or "nothing to do") + speed
+    return ("; ".join(parts) or "nothing to do") + speed
 
 
 def _format_result(result, answerer: str, shown: int | None = None) -> str:

@@ -9,7 +9,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field, replace
-from datetime import date
+from datetime import UTC, date, datetime
 from functools import cached_property
 from itertools import islice
 from pathlib import Path
@@ -194,10 +194,14 @@ class QAService:
         if manifest is None:
             raise IndexStateError.missing(self.settings.index_dir)
         files = [p for p in live_files(self.settings.index_dir, manifest) if p.exists()]
+        listed = {k: v for k, v in asdict(manifest).items() if k != "files"}  # the checksums are the index's
+        updated = datetime.fromtimestamp(manifest.updated, UTC).isoformat(timespec="seconds")
         return {
             "index_dir": str(self.settings.index_dir),
             "bytes": sum(p.stat().st_size for p in files),
-            **asdict(manifest),
+            **listed,
+            "updated": updated,
+            "files": len(files),
         }
 
     def _load(self, *sources: Path | str, full_text: bool = False, public: bool = False) -> list[Article]:

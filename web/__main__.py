@@ -59,8 +59,10 @@ def main(argv: list[str] | None = None) -> int:
     if problem:
         print(f"qa-web: {problem}", file=sys.stderr)
         return 2
-    print(f"News QA: open http://{settings.host}:{settings.port}/ once the index is loaded", file=sys.stderr)
+    if qa.manifest() is None:
+        print(f"No index in {settings.index_dir} yet: indexing {settings.seeds_dir}/ first", file=sys.stderr)
     qa.ensure_index()  # once, before the workers start
+    print(f"News QA: open http://{settings.host}:{settings.port}/ once the models are loaded", file=sys.stderr)
     cores = len(os.sched_getaffinity(0))
     threads = settings.reader_threads or max(1, cores // settings.workers)  # no oversubscription
     os.environ.update(settings.replace(reader_threads=threads).to_env())  # each worker's create_app reads them

@@ -28,7 +28,7 @@ from qa.index import IndexStateError
 from .api import ADMIN, ApiController
 from .docs import LocalSwagger, assets_router
 from .pages import PageController
-from .security import feedback_limit, rate_limit, security_headers
+from .security import clipped, feedback_limit, rate_limit, security_headers
 
 HERE = Path(__file__).parent
 log = logging.getLogger("web")
@@ -65,8 +65,8 @@ def _error(status: int):
 
     def handler(request: Request, exc: Exception) -> Response | Template:
         if request.url.path.startswith("/api/"):
-            return Response({"status_code": status, "detail": str(exc)}, status_code=status)
-        return error_page(status, str(exc))
+            return Response({"status_code": status, "detail": clipped(str(exc))}, status_code=status)
+        return error_page(status, clipped(str(exc)))
 
     return handler
 
@@ -80,7 +80,7 @@ def _internal_error(request: Request, exc: Exception) -> Response | Template:
 
 def _client_error(request: Request, exc: ClientException) -> Response:
     """Litestar's 4xx errors, with undecodable bodies named as such."""
-    body = {"status_code": exc.status_code, "detail": exc.detail}
+    body = {"status_code": exc.status_code, "detail": clipped(exc.detail)}
     if isinstance(exc.__cause__, SerializationException):
         body["detail"] = f"request body is not valid JSON: {exc.detail}"
     elif exc.status_code == 413:
@@ -115,7 +115,8 @@ def create_app(settings: Settings | None = None, qa: QAService | None = None) ->
             create_static_files_router(path="/static", directories=[HERE / "static"], include_in_schema=False),
             assets_router(),
         ],
-        middleware=[security_headers, *(c.middleware for c in limits if c)],
+        middleware=[c.middleware for c in limits if c],
+        before_send=[security_headers],
         dependencies={"qa": Provide(provide_qa, sync_to_thread=False)},
         lifespan=[lifespan],
         template_config=TemplateConfig(directory=HERE / "templates", engine=JinjaTemplateEngine),

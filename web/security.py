@@ -13,11 +13,12 @@ from litestar import Request
 from litestar.connection import ASGIConnection
 from litestar.exceptions import ClientException, HTTPException, NotAuthorizedException, PermissionDeniedException
 from litestar.middleware.rate_limit import RateLimitConfig
-from litestar.types import ASGIApp, Message, Receive, Scope, Send
+from litestar.types import Message, Scope
 
 log = logging.getLogger("web")
 
 MAX_JSON_DEPTH = 32
+MAX_DETAIL = 400  # characters of an error's detail sent back or logged: a bad value is named, not echoed whole
 CSP = "; ".join(
     [
         "default-src 'self'",
@@ -41,23 +42,12 @@ _STRING = re.compile(rb'"(?:[^"\\]|\\.)*"', re.DOTALL)
 _BRACKET = re.compile(rb"[\[\]{}]")
 
 
-def security_headers(app: ASGIApp) -> ASGIApp:
-    """ASGI middleware adding `HEADERS` to every HTTP response, errors and static files included."""
-
-    async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await app(scope, receive, send)
-            return
-
-        async def send_with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                present = {name.lower() for name, _ in message.get("headers", [])}
-                message["headers"] = [*message.get("headers", []), *(h for h in HEADERS if h[0] not in present)]
-            await send(message)
-
-        await app(scope, receive, send_with_headers)
-
-    return middleware
+async def security_headers(message: Message, scope: Scope) -> None:
+    """A `before_send` hook adding `HEADERS` to every HTTP response: errors (404, 405 included, which no route
+    middleware sees) and static files too."""
+    if scope["type"] == "http" and message["type"] == "http.response.start":
+        present = {name.lower() for name, _ in message.get("headers", [])}
+        message["headers"] = [*message.get("headers", []), *(h for h in HEADERS if h[0] not in present)]
 
 
 def json_depth(body: bytes) -> int:
@@ -91,8 +81,14 @@ def strict_json(model: type) -> Callable[[Request], Awaitable[None]]:
     return check
 
 
+def clipped(detail: str) -> str:
+    """An error detail cut to MAX_DETAIL characters."""
+    return detail if len(detail) <= MAX_DETAIL else detail[: MAX_DETAIL - 1] + "…"
+
+
 def refuse(request: Request, status: int, detail: str) -> None:
     client = request.client.host if request.client else "?"
+    detail = clipped(detail)
     log.warning("%s %s from %s: %d %s", request.method, request.url.path, client, status, detail)
     if status == 400:
         raise ClientException(detail)
