@@ -170,7 +170,13 @@ class QAService:
     def add_upload(self, name: str, data: bytes) -> IndexReport:
         """Add or update the articles in an uploaded file (any supported type, told by `name`'s suffix)."""
         safe = Path(name or "upload").name or "upload"
-        return self._write(self._unique(self._read_file(safe, data, safe)), fresh=False)
+        articles, limit = self._unique(self._read_file(safe, data, safe)), self.settings.max_upload_articles
+        if len(articles) > limit:  # embedding them would hold the write lock for minutes
+            raise ArticleError(
+                f"{safe}: {len(articles)} articles in one upload, more than max_upload_articles ({limit}); "
+                f"load a collection with `qa index add FILE` on the server"
+            )
+        return self._write(articles, fresh=False)
 
     def remove(self, article_id: str) -> IndexReport:
         report, manifest = IndexReport(), self.manifest()

@@ -115,6 +115,9 @@ class Settings:
     max_question_chars: int = setting(500, "longest question accepted", at_least=1)
     max_history: int = setting(10, "previous questions kept as conversation context", at_least=0)
     max_article_bytes: int = setting(5_000_000, "largest article file accepted", at_least=1)
+    max_upload_articles: int = setting(
+        1000, "most articles one upload to POST /api/articles may hold (bulk loads: qa index add)", at_least=1
+    )
     fetch_private_links: bool = setting(
         False, "qa index add --full-text may follow a feed entry's link to a private address (an intranet feed)"
     )

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -16,6 +18,36 @@ from web.app import create_app
 ROOT = Path(__file__).resolve().parents[1]
 SEEDS = ROOT / "seeds"
 SEED_QUESTIONS = ROOT / "tests" / "data" / "seed_questions.jsonl"
+
+
+@contextmanager
+def live(app, settings=None) -> Iterator[str]:
+    """`app` served by a real uvicorn on a free loopback port (`settings`: uvicorn's options as qa-web sets
+    them); yields its base URL."""
+    import socket
+    import threading
+    import time
+
+    import uvicorn
+
+    from web.__main__ import server_options
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    options = server_options(settings.replace(port=port)) if settings else {"host": "127.0.0.1", "port": port}
+    server = uvicorn.Server(uvicorn.Config(app, **{**options, "log_level": "warning"}))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 60
+    while not server.started:
+        assert time.monotonic() < deadline, "server did not start"
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(10)
 
 
 def seed_questions() -> list[dict]:

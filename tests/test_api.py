@@ -9,6 +9,8 @@ from litestar.testing import TestClient
 from qa import QAService
 from web.app import create_app
 
+from .conftest import live
+
 
 def ask(client, **body):
     return client.post("/api/ask", json=body)
@@ -247,33 +249,13 @@ def test_rate_limit_is_a_setting(tmp_path, service):
 def test_a_client_cannot_choose_its_own_rate_limit_key(service, trusted, limited):
     """Through a real uvicorn: X-Forwarded-For counts only from `trusted_proxies` (none by default), so rotating it
     from 127.0.0.1 does not escape the limit; from a trusted proxy each forwarded client has its own count."""
-    import socket
-    import threading
-    import time
-
     import httpx
-    import uvicorn
 
-    from web.__main__ import server_options
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    settings = service.settings.replace(rate_limit=3, port=port, trusted_proxies=trusted)
+    settings = service.settings.replace(rate_limit=3, trusted_proxies=trusted)
     app = create_app(qa=QAService(settings, embedder=service.embedder, reader=service.reader))
-    server = uvicorn.Server(uvicorn.Config(app, **{**server_options(settings), "log_level": "warning"}))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        assert time.monotonic() < deadline, "server did not start"
-        time.sleep(0.05)
-    try:
+    with live(app, settings) as url:
         headers = [{"X-Forwarded-For": f"203.0.113.{n}"} for n in range(6)]
-        codes = [httpx.get(f"http://127.0.0.1:{port}/api/articles", headers=h).status_code for h in headers]
-    finally:
-        server.should_exit = True
-        thread.join(10)
+        codes = [httpx.get(f"{url}/api/articles", headers=h).status_code for h in headers]
     assert codes == ([200] * 3 + [429] * 3 if limited else [200] * 6)
 
 
@@ -301,3 +283,16 @@ def test_every_response_carries_the_security_headers_and_no_error_echoes_a_huge_
     huge = "2017-" + "9" * 100_000
     r = ask(client, question="Who is the Italian foreign minister?", since=huge)
     assert r.status_code == 400 and len(r.text) < 1000 and r.json()["detail"].endswith("…")
+
+
+def test_the_attacker_probes_all_hold(fresh_service):
+    """benchmarks.probe against a live server with an admin token: every hostile request a 4xx or a served
+    answer, none over 5 s (the 400 KB one-sentence article included)."""
+    from benchmarks.probe import run
+
+    fresh_service.build()
+    settings = fresh_service.settings.replace(admin_token="probe-secret")
+    app = create_app(qa=QAService(settings, fresh_service.embedder, fresh_service.reader))
+    with live(app) as url:
+        rows = run(url, "probe-secret")
+    assert len(rows) >= 25 and [r for r in rows if not r["held"]] == []

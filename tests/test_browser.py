@@ -2,14 +2,12 @@
 
 import os
 import re
-import socket
-import threading
-import time
 
 import pytest
-import uvicorn
 
 from web.app import create_app
+
+from .conftest import live
 
 playwright = pytest.importorskip("playwright.sync_api")
 CHROMIUM = os.environ.get("QA_TEST_CHROMIUM", "/usr/bin/chromium")
@@ -18,19 +16,8 @@ pytestmark = pytest.mark.browser
 
 @pytest.fixture(scope="module")
 def base_url(service):
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(create_app(qa=service), host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 60
-    while not server.started:
-        assert time.monotonic() < deadline, "server did not start"
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(10)
+    with live(create_app(qa=service)) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")

@@ -114,3 +114,10 @@ def test_bad_articles_are_refused_and_nothing_changes(admin, request_kwargs, sta
     assert r.status_code == status and detail in r.json()["detail"]
     assert "/tmp" not in r.json()["detail"]  # an upload is named as sent, not where it was put
     assert ids(admin) == ["russia-sanctions-syria"]
+
+
+def test_an_upload_of_too_many_articles_is_refused_before_any_embedding(admin):
+    lines = "".join(f'{{"id": "a{i}", "title": "Story {i}", "text": "Rain fell {i} times."}}\n' for i in range(1001))
+    r = admin.post("/api/articles", files={"file": ("many.jsonl", lines.encode(), "application/x-ndjson")})
+    assert r.status_code == 400 and "1001 articles in one upload, more than max_upload_articles (1000)" in r.text
+    assert ids(admin) == ["russia-sanctions-syria"]
