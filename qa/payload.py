@@ -59,7 +59,7 @@ def no_answer_message(result: Result) -> str:
     window = published_window(result.since, result.until)
     message = NOT_SURE if result.guess else NO_ANSWER
     message = message.replace("No answer", "No other answer") if result.more else message
-    return f"{message[:-1]} {window}." if window else message
+    return f"{message[:-1]} {window} (articles without a date are left out)." if window else message
 
 
 def published_window(since: str, until: str) -> str:

@@ -121,6 +121,10 @@ class Settings:
     fetch_private_links: bool = setting(
         False, "qa index add --full-text may follow a feed entry's link to a private address (an intranet feed)"
     )
+    examples: str = setting(
+        "Who is the Italian foreign minister?|How many cruise missiles hit the Syrian airbase?|Who is Dmitry Peskov?",
+        "example questions the empty chat offers, separated by | (empty: none); fit them to your articles",
+    )
     host: str = setting("127.0.0.1", "address the web server binds")
     port: int = setting(8000, "port the web server listens on", at_least=0, at_most=65535)
     workers: int = setting(1, "web server processes; each loads the models, all serve the same index files", at_least=1)

@@ -42,7 +42,9 @@ def test_date_window_is_checked_and_applied(client):
     body = ask(client, question="Who is the Italian foreign minister?", since="2017-01-01").json()
     assert body["passages"] == [] and body["abstained"] is True  # the seed article carries no date
     assert (body["since"], body["until"]) == ("2017-01-01", None)  # the dates searched, echoed
-    assert body["message"] == "No answer found in the indexed articles published from 2017-01-01 on."
+    assert body["message"] == (
+        "No answer found in the indexed articles published from 2017-01-01 on (articles without a date are left out)."
+    )
     body = ask(client, question="Who is the Italian foreign minister?").json()
     assert (body["since"], body["until"]) == (None, None)
 

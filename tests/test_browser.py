@@ -277,7 +277,7 @@ def test_dates_limit_the_search_and_the_reply_says_so(page, browser, base_url):
     page.fill("#question", "Who is the Italian foreign minister?")
     page.press("#question", "Enter")
     expect(page.locator(".turn").nth(1).locator(".no-answer")).to_have_text(
-        "No answer found in the indexed articles published from 2017-04-01 on."
+        "No answer found in the indexed articles published from 2017-04-01 on (articles without a date are left out)."
     )
     page.fill("#until", "2017-03-01")  # before since: the server's error, the question kept to fix and resend
     page.fill("#question", "Who is Rex Tillerson?")
@@ -290,7 +290,8 @@ def test_dates_limit_the_search_and_the_reply_says_so(page, browser, base_url):
     plain = new_page(browser, 1280, 720, javascript=False)
     plain.goto(base_url + "/?q=Who+is+Rex+Tillerson%3F&since=2017-04-01&until=2017-04-30")
     expect(plain.locator(".turn .no-answer")).to_have_text(
-        "No answer found in the indexed articles published from 2017-04-01 to 2017-04-30."
+        "No answer found in the indexed articles published from 2017-04-01 to 2017-04-30"
+        " (articles without a date are left out)."
     )
     expect(plain.locator("#since")).to_have_value("2017-04-01")  # kept for the next question
     expect(plain.locator("#dates")).to_have_attribute("open", "")
@@ -308,3 +309,53 @@ def test_answers_take_feedback_and_keep_it(page, base_url, service):
     assert stored[-1].question == "How many cruise missiles hit the Syrian airbase?"
     page.reload()  # the verdict stays with the stored chat
     expect(page.locator(".turn .answer").first.locator(".feedback-done")).to_have_text("Marked correct, thank you")
+
+
+def test_the_empty_chat_says_what_it_does_and_offers_questions_to_click(sized, base_url):
+    expect = playwright.expect
+    sized.goto(base_url + "/")
+    sized.click("#clear")
+    intro = sized.locator("#intro")
+    expect(intro).to_be_visible()
+    expect(intro).to_contain_text("Each answer is an exact quote")
+    example = intro.locator("a.example").first
+    expect(example).to_be_visible()
+    box = example.bounding_box()
+    assert box and box["x"] + box["width"] <= sized.viewport_size["width"]  # nothing cut at 390 px
+    question = example.inner_text()
+    example.click()
+    expect(sized.locator(".turn .question").first).to_have_text(question)
+    expect(intro).to_be_hidden()
+    expect(sized.locator(".turn .answer").first).to_be_visible()
+
+
+def test_a_dates_filter_shows_when_closed_and_new_chat_clears_it_with_an_undo(page, base_url):
+    expect = playwright.expect
+    ask_in_new_chat(page, base_url, "Who is the Italian foreign minister?")
+    page.click("#dates summary")
+    page.fill("#since", "2017-04-01")
+    page.dispatch_event("#since", "change")
+    page.click("#dates summary")  # closed again: the summary still says what is searched
+    expect(page.locator("#dates summary")).to_have_text("Dates: published from 2017-04-01 on")
+    page.click("#clear")
+    expect(page.locator("#since")).to_have_value("")
+    expect(page.locator("#dates summary")).to_have_text("Dates")
+    expect(page.locator(".turn")).to_have_count(0)
+    expect(page.locator("#error")).to_contain_text("New chat started.")
+    page.locator("#error button").click()  # undo: the conversation and its dates come back
+    expect(page.locator(".turn")).to_have_count(1)
+    expect(page.locator("#since")).to_have_value("2017-04-01")
+    page.click("#clear")  # leave no filter for the tests after
+
+
+def test_a_busy_server_is_explained_not_shown_as_a_status_code(page, base_url):
+    expect = playwright.expect
+    page.goto(base_url + "/")
+    page.click("#clear")
+    page.route("**/api/ask", lambda route: route.fulfill(status=429, body='{"detail": "Too Many Requests"}'))
+    page.fill("#question", "Who is Rex Tillerson?")
+    page.click("#ask")
+    expect(page.locator("#error")).to_have_text(
+        "Too many questions from here in the last minute: wait a moment, then ask again."
+    )
+    page.unroute("**/api/ask")

@@ -155,7 +155,12 @@ class ApiController(Controller):
         return IndexChange.of(report)
 
     @delete(
-        "/articles/{article_id:str}", status_code=200, guards=[admin_only], security=[{ADMIN: []}], sync_to_thread=True
+        "/articles/{article_id:str}",
+        status_code=200,
+        guards=[admin_only],
+        security=[{ADMIN: []}],
+        sync_to_thread=True,
+        summary="Remove an article (admin token)",
     )
     def remove_article(self, article_id: FromPath[str], qa: NamedDependency[QAService]) -> IndexChange:
         """Remove an article (admin token); 404 when there is none with that id."""

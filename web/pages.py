@@ -51,6 +51,7 @@ class PageController(Controller):
             "by_article": by_article,
             "published_window": published_window,
             "max_chars": qa.settings.max_question_chars,
+            "examples": [q.strip() for q in qa.settings.examples.split("|") if q.strip()],
             "answerer": qa.settings.answerer,
             "articles": qa.newest(LISTED),
             "article_count": len(qa.titles()),

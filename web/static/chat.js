@@ -9,6 +9,8 @@
   const errorBox = document.getElementById("error");
   const since = document.getElementById("since");
   const until = document.getElementById("until");
+  const dates = document.getElementById("dates");
+  const intro = document.getElementById("intro");
   const maxHistory = 10;
   // The trained reader's score is a calibrated probability of being right; the rules' is a match score.
   const calibrated = document.getElementById("chat").dataset.answerer === "reader";
@@ -52,6 +54,8 @@
       b.type = "button";
       b.addEventListener("click", async () => {
         bar.querySelectorAll("button").forEach((x) => { x.disabled = true; });
+        const sending = el("span", "feedback-sending", "Sending…");
+        bar.append(sending);
         const c = a.citation;
         try {
           const res = await fetch("/api/feedback", {
@@ -65,6 +69,7 @@
           save(turns);
           done(`Marked ${verdict}, thank you`);
         } catch (err) {
+          sending.remove();
           bar.querySelectorAll("button").forEach((x) => { x.disabled = false; });
           showError(`Feedback not sent: ${err.message || err}`);
         }
@@ -159,21 +164,48 @@
   function showError(message) {
     errorBox.textContent = message;
     errorBox.hidden = !message;
+    errorBox.className = "error";
   }
+
+  // What a failed request means to the person asking (the server's own detail where it gives one).
+  function failure(status, detail) {
+    if (status === 429) return "Too many questions from here in the last minute: wait a moment, then ask again.";
+    if (status === 503) return `The articles cannot be searched right now (${detail || "the index is unavailable"}). Try again shortly.`;
+    if (status >= 500) return "The server failed to answer this question. Try again; if it keeps failing, tell whoever runs it.";
+    return detail || `The server answered ${status}.`;
+  }
+
+  const TIMEOUT_MS = 30000;
+
+  // The dates summary says what is searched, so a filter left on is seen even when the panel is closed.
+  function showDates() {
+    const on = since.value || until.value;
+    dates.querySelector("summary").textContent = on ? `Dates: ${publishedWindow(since.value, until.value)}` : "Dates";
+  }
+  since.addEventListener("change", showDates);
+  until.addEventListener("change", showDates);
 
   async function ask(question) {
     const history = turns.map((t) => t.question).slice(-maxHistory);
     const reply = addTurn(question);
+    intro.hidden = true;
     button.disabled = true;
     showError("");
+    const timer = new AbortController();
+    const timeout = setTimeout(() => timer.abort(), TIMEOUT_MS);
     try {
       const res = await fetch("/api/ask", {
         method: "POST",
         headers: { "Content-Type": "application/json" },
         body: JSON.stringify({ question, history, since: since.value || null, until: until.value || null }),
+        signal: timer.signal,
+      }).catch((err) => {
+        throw new Error(err.name === "AbortError"
+          ? `No answer within ${TIMEOUT_MS / 1000} seconds: the server may be busy. Try again.`
+          : "The server cannot be reached: check your connection, or whether it is running.");
       });
       const body = await res.json().catch(() => ({}));
-      if (!res.ok) throw new Error(body.detail || `The server answered ${res.status}`);
+      if (!res.ok) throw new Error(failure(res.status, body.detail));
       renderReply(reply, body);
       reveal(reply.closest(".turn"));
       turns.push({ question, response: body });
@@ -183,6 +215,7 @@
       showError(err.message || String(err));
       input.value = question;
     } finally {
+      clearTimeout(timeout);
       button.disabled = false;
       input.focus();
     }
@@ -200,6 +233,7 @@
   }
   for (const t of turns) renderReply(addTurn(t.question), t.response);
   if (conversation.lastElementChild) reveal(conversation.lastElementChild);
+  intro.hidden = turns.length > 0;
 
   form.addEventListener("submit", (event) => {
     event.preventDefault();
@@ -209,11 +243,39 @@
     ask(question);
   });
 
+  // An example question is asked here (its link asks on the server, for browsers without JavaScript).
+  intro.querySelectorAll("a.example").forEach((a) => a.addEventListener("click", (event) => {
+    event.preventDefault();
+    ask(a.textContent);
+  }));
+
+  // "New chat" clears the conversation and the dates, and offers to bring them back.
   document.getElementById("clear").addEventListener("click", () => {
+    const kept = { turns, since: since.value, until: until.value };
     turns = [];
     save(turns);
     conversation.replaceChildren();
+    since.value = until.value = "";
+    showDates();
+    intro.hidden = false;
     showError("");
+    if (kept.turns.length) {
+      const undo = el("button", "secondary", "Undo");
+      undo.type = "button";
+      undo.addEventListener("click", () => {
+        turns = kept.turns;
+        save(turns);
+        since.value = kept.since;
+        until.value = kept.until;
+        showDates();
+        for (const t of turns) renderReply(addTurn(t.question), t.response);
+        intro.hidden = true;
+        showError("");
+      });
+      errorBox.replaceChildren("New chat started.", undo);
+      errorBox.className = "notice";
+      errorBox.hidden = false;
+    }
     input.focus();
   });
 })();
