@@ -10,6 +10,7 @@ import http.client
 import ipaddress
 import logging
 import re
+import socket
 import urllib.error
 import urllib.request
 from collections.abc import Callable
@@ -96,8 +97,14 @@ class _WebOnly(urllib.request.HTTPRedirectHandler):
 
 
 class _Public:
-    """A connection that refuses a server at an address other than a public one, once connected (so that a name
-    resolving to a public address when checked and to a private one when fetched gains nothing)."""
+    """A connection only to a public address: the name is resolved and its private addresses (loopback, the
+    local network, link-local cloud metadata) are refused before any packet is sent, so a refused link reveals
+    nothing about what listens there; the address connected to is the one checked (a name that resolves again,
+    to a private address, gains nothing), and the connected peer is checked once more."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._create_connection = _public_connection
 
     def connect(self):
         super().connect()
@@ -105,6 +112,29 @@ class _Public:
         if not address.is_global:
             self.sock.close()
             raise OSError(f"{self.host} is at a private address ({address})")
+
+
+def _public_connection(address: tuple[str, int], timeout=None, source_address=None) -> socket.socket:
+    """A socket connected to a public address of `address`'s host (as socket.create_connection, public only)."""
+    host, port = address
+    found = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    public = [f for f in found if ipaddress.ip_address(f[4][0].split("%")[0]).is_global]
+    if not public:
+        raise OSError(f"{host} is at a private address ({found[0][4][0] if found else 'none'})")
+    failure: OSError | None = None
+    for family, kind, proto, _, where in public:
+        sock = socket.socket(family, kind, proto)
+        try:
+            if timeout is not None and timeout is not socket._GLOBAL_DEFAULT_TIMEOUT:
+                sock.settimeout(timeout)
+            if source_address:
+                sock.bind(source_address)
+            sock.connect(where)
+            return sock
+        except OSError as exc:
+            sock.close()
+            failure = exc
+    raise failure or OSError(f"cannot connect to {host}")
 
 
 class _PublicHTTP(_Public, http.client.HTTPConnection):

@@ -178,3 +178,22 @@ def test_api_fetches_public_addresses_only(fresh_service, web):
         assert r.status_code == 201 and sorted(r.json()["added"]) == ["gone", "secret", "storm"]
         storm = client.get("/api/articles/storm").json()
         assert "Erik Sandvall" in storm["text"] and storm["file"] == f"{web}/teasers"  # where it was read from
+
+
+def test_a_private_address_is_refused_before_anything_connects_to_it():
+    """The guard resolves and checks first: a refused link sends not one packet to the address (no connection
+    to accept, so a refusal cannot tell which ports are open), whatever the spelling of the address."""
+    import socket
+
+    from qa.fetch import fetch
+
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        listener.settimeout(0.3)
+        port = listener.getsockname()[1]
+        for host in ("127.0.0.1", "localhost", "2130706433", "0x7f.0.0.1", "[::ffff:127.0.0.1]"):
+            with pytest.raises(ArticleError, match="private address"):
+                fetch(f"http://{host}:{port}/x", 1000, timeout=2, public=True)
+        with pytest.raises(TimeoutError):
+            listener.accept()
