@@ -275,6 +275,8 @@ def test_broken_index_at_start_gives_error_pages(tmp_path, embedder, reader, set
         assert api.status_code == 503 and "unreadable manifest" in api.json()["detail"]
         missing = c.get("/articles/x")
         assert missing.status_code == 503 and "text/html" in missing.headers["content-type"]
+        for body in (health.text, page.text, api.text):
+            assert str(tmp_path) not in body  # anyone may read these: no server paths
 
 
 def test_every_response_carries_the_security_headers_and_no_error_echoes_a_huge_value(client):

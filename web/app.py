@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -39,11 +40,20 @@ def provide_qa(state: State) -> QAService:
     return state.qa
 
 
+def public(message: str, index_dir: Path) -> str:
+    """An index problem as anyone may read it: the directory named by its name alone, FAISS's C++ internals cut
+    (the server log keeps the whole message)."""
+    message = message.replace(str(Path(index_dir).resolve()), index_dir.name).replace(str(index_dir), index_dir.name)
+    return re.sub(r"Error in faiss::.*", "FAISS could not read it", message, flags=re.DOTALL)
+
+
 @get("/health", include_in_schema=False, sync_to_thread=True)
 def health(qa: NamedDependency[QAService]) -> Response:
     """200 while an index generation is being served (status "degraded" if a newer one is broken), else 503."""
     status = qa.status()
     s = qa.settings
+    if status["index_error"]:
+        status["index_error"] = public(status["index_error"], s.index_dir)
     body = {**status, "model": s.model, "reader": s.reader, "reader_backend": s.reader_backend}
     return Response(body, status_code=503 if status["status"] == "no index" else 200)
 
@@ -61,12 +71,17 @@ def error_page(status: int, detail: str) -> Template:
 
 
 def _error(status: int):
-    """JSON errors for the API, an HTML page for the browser routes."""
+    """JSON errors for the API, an HTML page for the browser routes; an index problem (503) is logged whole and
+    told without the server's paths."""
 
     def handler(request: Request, exc: Exception) -> Response | Template:
+        detail = str(exc)
+        if status == 503:
+            log.warning("%s %s: 503, %s", request.method, request.url.path, detail)
+            detail = public(detail, request.app.state.qa.settings.index_dir)
         if request.url.path.startswith("/api/"):
-            return Response({"status_code": status, "detail": clipped(str(exc))}, status_code=status)
-        return error_page(status, clipped(str(exc)))
+            return Response({"status_code": status, "detail": clipped(detail)}, status_code=status)
+        return error_page(status, clipped(detail))
 
     return handler
 
