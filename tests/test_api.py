@@ -300,3 +300,29 @@ def test_the_attacker_probes_all_hold(fresh_service):
     with live(app) as url:
         rows = run(url, "probe-secret")
     assert len(rows) >= 25 and [r for r in rows if not r["held"]] == []
+
+
+def test_a_body_that_never_arrives_gets_a_408_not_a_held_connection(service):
+    import socket
+    import time
+
+    settings = service.settings.replace(body_timeout=1.0)
+    app = create_app(qa=QAService(settings, embedder=service.embedder, reader=service.reader))
+    with live(app) as url:
+        port = int(url.rsplit(":", 1)[1])
+        with socket.create_connection(("127.0.0.1", port), timeout=10) as conn:
+            started = time.monotonic()
+            conn.sendall(
+                b"POST /api/ask HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                b"Transfer-Encoding: chunked\r\n\r\n"
+            )
+            answer = conn.recv(4096)
+            waited = time.monotonic() - started
+            conn.settimeout(1)
+            while b"did not arrive" not in answer:  # the body may come in a packet of its own
+                more = conn.recv(4096)
+                if not more:
+                    break
+                answer += more
+    assert answer.startswith(b"HTTP/1.1 408") and b"did not arrive within 1 seconds" in answer
+    assert 0.9 <= waited < 5

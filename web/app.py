@@ -29,7 +29,7 @@ from qa.index import IndexStateError
 from .api import ADMIN, ApiController
 from .docs import LocalSwagger, assets_router
 from .pages import PageController
-from .security import clipped, feedback_limit, rate_limit, security_headers
+from .security import body_deadline, clipped, feedback_limit, rate_limit, security_headers
 
 HERE = Path(__file__).parent
 log = logging.getLogger("web")
@@ -130,7 +130,7 @@ def create_app(settings: Settings | None = None, qa: QAService | None = None) ->
             create_static_files_router(path="/static", directories=[HERE / "static"], include_in_schema=False),
             assets_router(),
         ],
-        middleware=[c.middleware for c in limits if c],
+        middleware=[body_deadline(settings.body_timeout), *(c.middleware for c in limits if c)],
         before_send=[security_headers],
         dependencies={"qa": Provide(provide_qa, sync_to_thread=False)},
         lifespan=[lifespan],

@@ -1,10 +1,12 @@
-"""HTTP hygiene: security headers on every response, strict JSON request bodies, an optional rate limit."""
+"""HTTP hygiene: security headers on every response, strict JSON request bodies in time, an optional rate limit."""
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import logging
 import re
+import time
 from collections.abc import Awaitable, Callable
 from itertools import accumulate
 
@@ -13,7 +15,7 @@ from litestar import Request
 from litestar.connection import ASGIConnection
 from litestar.exceptions import ClientException, HTTPException, NotAuthorizedException, PermissionDeniedException
 from litestar.middleware.rate_limit import RateLimitConfig
-from litestar.types import Message, Scope
+from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 log = logging.getLogger("web")
 
@@ -48,6 +50,38 @@ async def security_headers(message: Message, scope: Scope) -> None:
     if scope["type"] == "http" and message["type"] == "http.response.start":
         present = {name.lower() for name, _ in message.get("headers", [])}
         message["headers"] = [*message.get("headers", []), *(h for h in HEADERS if h[0] not in present)]
+
+
+def body_deadline(seconds: float) -> Callable[[ASGIApp], ASGIApp]:
+    """ASGI middleware: a request's body must have arrived `seconds` after its headers, or the request ends with
+    a 408 (a client that announces a body and never sends it would hold a connection and a worker's attention
+    for as long as it likes)."""
+
+    def middleware(app: ASGIApp) -> ASGIApp:
+        async def bounded(scope: Scope, receive: Receive, send: Send) -> None:
+            if scope["type"] != "http":
+                await app(scope, receive, send)
+                return
+            deadline, complete = time.monotonic() + seconds, False
+
+            async def receive_in_time() -> Message:
+                nonlocal complete
+                if complete:  # after the body: waiting for a disconnect is not bounded
+                    return await receive()
+                try:
+                    message = await asyncio.wait_for(receive(), max(deadline - time.monotonic(), 0.001))
+                except TimeoutError:
+                    raise HTTPException(
+                        status_code=408, detail=f"the request body did not arrive within {seconds:g} seconds"
+                    ) from None
+                complete = message["type"] != "http.request" or not message.get("more_body", False)
+                return message
+
+            await app(scope, receive_in_time, send)
+
+        return bounded
+
+    return middleware
 
 
 def json_depth(body: bytes) -> int:
