@@ -359,3 +359,16 @@ def test_a_busy_server_is_explained_not_shown_as_a_status_code(page, base_url):
         "Too many questions from here in the last minute: wait a moment, then ask again."
     )
     page.unroute("**/api/ask")
+
+
+def test_on_a_phone_the_article_head_and_the_open_dates_stay_small(browser, base_url):
+    expect = playwright.expect
+    phone = new_page(browser, 390, 844)
+    phone.goto(base_url + "/articles/russia-sanctions-syria?start=1889&end=1904#highlight")
+    expect(phone.locator("#highlight")).to_be_in_viewport()
+    head = phone.locator(".article-head").bounding_box()
+    assert head["height"] <= 100  # the title on one line, not a quarter of the screen (it was 238 px)
+    phone.goto(base_url + "/")
+    phone.click("#dates summary")
+    assert phone.locator("#ask-form").bounding_box()["height"] <= 120  # the sticky bar stays a bar
+    phone.close()
