@@ -372,3 +372,51 @@ def test_on_a_phone_the_article_head_and_the_open_dates_stay_small(browser, base
     phone.click("#dates summary")
     assert phone.locator("#ask-form").bounding_box()["height"] <= 120  # the sticky bar stays a bar
     phone.close()
+
+
+ACCESSIBILITY = """() => {
+  const labels = (el) => el.labels && [...el.labels].map((l) => l.textContent).join(" ");
+  const name = (el) => (el.getAttribute("aria-label") || labels(el) || el.textContent || el.value || el.title || "")
+    .trim();
+  const unnamed = [...document.querySelectorAll("input:not([type=hidden]), button, a, summary, select, textarea")]
+    .filter((el) => el.offsetParent !== null && !name(el)).map((el) => el.outerHTML.slice(0, 80));
+  const luminance = (rgb) => {
+    const [r, g, b] = rgb.match(/[\\d.]+/g).slice(0, 3).map((v) => {
+      v = v / 255;
+      return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4;
+    });
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+  };
+  const background = (el) => {
+    for (; el; el = el.parentElement) {
+      const c = getComputedStyle(el).backgroundColor;
+      if (c && !c.endsWith(", 0)") && c !== "transparent") return c;
+    }
+    return "rgb(255, 255, 255)";
+  };
+  const low = [];
+  for (const el of document.querySelectorAll("body *")) {
+    if (el.offsetParent === null || ![...el.childNodes].some((n) => n.nodeType === 3 && n.textContent.trim())) continue;
+    const [a, b] = [luminance(getComputedStyle(el).color), luminance(background(el))];
+    const ratio = (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+    if (ratio < 4.5) low.push(`${el.tagName}.${el.className}: ${ratio.toFixed(2)}`);
+  }
+  return { lang: document.documentElement.lang, unnamed, low };
+}"""
+
+
+def test_the_chat_is_usable_by_keyboard_and_readable(sized, base_url):
+    """Every control has a name, text has 4.5:1 contrast (WCAG AA), the page says its language, and the whole
+    question round trip works from the keyboard: type, Enter, then Tab to the answer's citation."""
+    expect = playwright.expect
+    ask_in_new_chat(sized, base_url, "Who threatened sanctions?")  # an answer, or a guess, with passages
+    expect(sized.locator(".turn .answer").first).to_be_visible()
+    sized.fill("#question", "Who is the Italian foreign minister?")
+    sized.press("#question", "Enter")
+    expect(sized.locator(".turn").nth(1).locator(".answer").first).to_be_visible()
+    report = sized.evaluate(ACCESSIBILITY)
+    assert report["lang"] == "en" and report["unnamed"] == [] and report["low"] == []
+    sized.focus("#question")
+    for _ in range(3):  # Ask, New chat, the Dates summary: all reachable by Tab, in that order
+        sized.keyboard.press("Tab")
+    assert sized.evaluate("document.activeElement.tagName") == "SUMMARY"
