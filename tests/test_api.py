@@ -284,6 +284,10 @@ def test_every_response_carries_the_security_headers_and_no_error_echoes_a_huge_
         r = client.request(method, path)
         assert r.status_code in (404, 405) and r.headers["x-frame-options"] == "DENY", (method, path)
         assert "script-src 'self'" in r.headers["content-security-policy"]
+    for path in ("/", "/health", "/api/articles", "/articles/russia-sanctions-syria"):
+        head, got = client.head(path), client.get(path)
+        assert (head.status_code, head.content) == (200, b"") and head.headers["x-frame-options"] == "DENY", path
+        assert head.headers["content-type"] == got.headers["content-type"]
     huge = "2017-" + "9" * 100_000
     r = ask(client, question="Who is the Italian foreign minister?", since=huge)
     assert r.status_code == 400 and len(r.text) < 1000 and r.json()["detail"].endswith("…")

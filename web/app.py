@@ -29,7 +29,7 @@ from qa.index import IndexStateError
 from .api import ADMIN, ApiController
 from .docs import LocalSwagger, assets_router
 from .pages import PageController
-from .security import body_deadline, clipped, feedback_limit, rate_limit, security_headers
+from .security import body_deadline, clipped, feedback_limit, head_as_get, rate_limit, security_headers
 
 HERE = Path(__file__).parent
 log = logging.getLogger("web")
@@ -121,7 +121,7 @@ def create_app(settings: Settings | None = None, qa: QAService | None = None) ->
         yield
 
     limits = (rate_limit(settings.rate_limit), feedback_limit(settings.feedback_rate_limit))
-    return Litestar(
+    app = Litestar(
         route_handlers=[
             ApiController,
             PageController,
@@ -155,3 +155,5 @@ def create_app(settings: Settings | None = None, qa: QAService | None = None) ->
         },
         request_max_body_size=MAX_BODY_BYTES,
     )
+    app.asgi_handler = head_as_get(app.asgi_handler)  # around the router: a HEAD finds the GET route
+    return app

@@ -84,6 +84,27 @@ def body_deadline(seconds: float) -> Callable[[ASGIApp], ASGIApp]:
     return middleware
 
 
+def head_as_get(app: ASGIApp) -> ASGIApp:
+    """ASGI middleware: HEAD on any route answers as GET would, headers only (Litestar routes GET alone, so
+    monitors and link checkers that send HEAD got 405)."""
+
+    async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "HEAD":
+            await app(scope, receive, send)
+            return
+
+        async def headers_only(message: Message) -> None:
+            if message["type"] == "http.response.body":
+                if message.get("more_body", False):
+                    return
+                message = {"type": "http.response.body", "body": b"", "more_body": False}
+            await send(message)
+
+        await app({**scope, "method": "GET"}, receive, headers_only)
+
+    return middleware
+
+
 def json_depth(body: bytes) -> int:
     """How deeply arrays and objects nest in a JSON document (strings skipped; no recursion)."""
     brackets = _BRACKET.findall(_STRING.sub(b"", body))
