@@ -101,7 +101,7 @@ class Blocks:
         rng = random.Random(f"{cfg.seed}/{self.epoch}/{block}")
         chosen = [self.examples[i] for i in self.order[block * self.size : (block + 1) * self.size]]
         windows = labelled_windows(self.tokenizer, chosen, cfg.max_length, cfg.stride, rng)
-        windows.sort(key=lambda w: len(w[0]))
+        windows.sort(key=lambda w: len(w.ids))
         groups = [windows[i : i + cfg.batch_size] for i in range(0, len(windows), cfg.batch_size)]
         rng.shuffle(groups)
         return [self._batch(group) for group in groups]

