@@ -295,7 +295,7 @@ class Snapshot:
         if not self.vectors.ntotal == self.bm25.size == len(self.chunks):
             raise IndexStateError(
                 f"index in {index_dir} is inconsistent ({self.vectors.ntotal} vectors and {self.bm25.size} BM25 "
-                f"rows for {len(self.chunks)} chunks); rebuild it with `qa index build`"
+                f"rows for {len(self.chunks)} chunks); {REBUILD}"
             )
 
     def damage(self) -> str | None:
@@ -507,7 +507,7 @@ def writing(index_dir: Path, manifest: Manifest, fresh: bool, ann_threshold: int
             if (current.model, current.dims) != (manifest.model, manifest.dims):
                 raise IndexStateError(
                     f"index in {index_dir} was built with {current.model} ({current.dims} dims), not "
-                    f"{manifest.model} ({manifest.dims} dims); rebuild it with `qa index build`"
+                    f"{manifest.model} ({manifest.dims} dims); {REBUILD}"
                 )
             # damaged vectors or articles are not copied into the next generation (damaged BM25 is rebuilt)
             verify(index_dir, current, only=(current.vectors_file, current.metadata_file))

@@ -233,6 +233,7 @@ def test_docs_use_only_local_assets(client):
     for path in ("/schema", "/schema/swagger"):
         page = client.get(path)
         assert page.status_code == 200 and "SwaggerUI" not in page.text  # no inline script
+        assert '<a href="/">← back to the chat</a>' in page.text
         assets = re.findall(r'(?:src|href)="([^"]+)"', page.text)
         assert assets and all(a.startswith("/") and not a.startswith("//") for a in assets)
         for a in assets:

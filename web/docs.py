@@ -32,6 +32,7 @@ class LocalSwagger(OpenAPIRenderPlugin):
   <link rel="stylesheet" href="{ASSETS}/swagger-ui.css">
 </head>
 <body>
+  <p class="back"><a href="/">← back to the chat</a></p>
   <div id="swagger" data-spec="{spec}"></div>
   <script src="{ASSETS}/swagger-ui-bundle.js"></script>
   <script src="/static/swagger-init.js"></script>

@@ -10,7 +10,7 @@ from litestar.params import FromPath, FromQuery
 from litestar.response import Template
 
 from qa import QAService, QuestionError
-from qa.payload import by_article, cited_as, published_window, score_help, score_label, to_response
+from qa.payload import SENTENCE_LIKE, by_article, cited_as, published_window, score_help, score_label, to_response
 
 LISTED = 200  # articles named in the chat's side list, newest first; GET /api/articles pages through the rest
 
@@ -49,6 +49,7 @@ class PageController(Controller):
             "score_help": score_help(qa.settings.answerer),
             "cited_as": cited_as,
             "by_article": by_article,
+            "sentence_like": SENTENCE_LIKE,
             "published_window": published_window,
             "max_chars": qa.settings.max_question_chars,
             "examples": [q.strip() for q in qa.settings.examples.split("|") if q.strip()],

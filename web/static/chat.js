@@ -79,12 +79,15 @@
     return bar;
   }
 
+  // Most of its sentence: shown once, as the highlighted quote (qa.payload.SENTENCE_LIKE).
+  const sentenceLike = (a) => a.text.length >= 0.8 * a.sentence.length;
+
   // One answer (or, with `guess`, the reader's best candidate after it abstained, which is not an answer).
   function renderAnswer(a, question, guess = false) {
     const c = a.citation;
     const li = el("li", guess ? "answer guess" : a.score < UNSURE && calibrated ? "answer unsure" : "answer");
     if (guess) li.append(el("p", "guess-label", "Best guess (the reader is not sure):"));
-    if (a.text !== a.sentence) li.append(el("p", "answer-text", a.text));  // a whole-sentence answer is the quote
+    if (!sentenceLike(a)) li.append(el("p", "answer-text", a.text));  // a sentence-long answer is the quote
     const quote = el("blockquote", "sentence");
     const from = c.start - c.sentence_start, to = c.end - c.sentence_start;
     quote.append(a.sentence.slice(0, from), el("mark", "", a.sentence.slice(from, to)), a.sentence.slice(to));
