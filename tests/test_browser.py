@@ -381,6 +381,11 @@ def test_on_a_phone_the_article_head_and_the_open_dates_stay_small(browser, base
     phone.goto(base_url + "/")
     phone.click("#dates summary")
     assert phone.locator("#ask-form").bounding_box()["height"] <= 120  # the sticky bar stays a bar
+    articles = phone.locator("aside.articles")
+    assert articles.bounding_box()["y"] < phone.locator("section.chat").bounding_box()["y"]  # above the chat
+    assert articles.bounding_box()["height"] <= 60  # folded to its title
+    phone.click("#article-list summary")
+    expect(articles.locator("li a").first).to_be_visible()
     phone.close()
 
 

@@ -252,6 +252,9 @@
     ask(a.textContent);
   }));
 
+  // On a narrow screen the article list sits above the chat, folded to its title.
+  if (window.matchMedia("(max-width: 800px)").matches) document.getElementById("article-list").open = false;
+
   // "New chat" clears the conversation and the dates, and offers to bring them back.
   document.getElementById("clear").addEventListener("click", () => {
     const kept = { turns, since: since.value, until: until.value };
