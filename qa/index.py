@@ -4,7 +4,6 @@ generation."""
 from __future__ import annotations
 
 import fcntl
-import hashlib
 import json
 import os
 import re
@@ -29,7 +28,7 @@ from .articles import Article, ArticleSummary
 from .bm25 import BM25
 from .bm25 import META as BM25_META
 from .chunking import Span, passage_text
-from .files import write_whole
+from .files import sha256, write_whole
 from .tokens import terms
 from .vectors import VectorSpec
 
@@ -240,11 +239,7 @@ def _available_memory() -> int:
 
 def fingerprint(path: Path) -> list:
     """[bytes, sha256] of a file: what the manifest records of each file of a generation."""
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        while block := fh.read(1 << 22):
-            digest.update(block)
-    return [path.stat().st_size, digest.hexdigest()]
+    return [path.stat().st_size, sha256(path)]
 
 
 def verify(index_dir: Path, manifest: Manifest, only: Sequence[str] = ()) -> dict[str, tuple[int, int]]:
@@ -252,7 +247,7 @@ def verify(index_dir: Path, manifest: Manifest, only: Sequence[str] = ()) -> dic
     anything maps it (a damaged memory-mapped file kills the process that reads it); returns each file's
     (size, mtime) as checked."""
     seen = {}
-    for name, (size, sha256) in manifest.files.items():
+    for name, (size, digest) in manifest.files.items():
         if only and name not in only:
             continue
         path = Path(index_dir) / name
@@ -260,7 +255,7 @@ def verify(index_dir: Path, manifest: Manifest, only: Sequence[str] = ()) -> dic
             st = path.stat()
         except FileNotFoundError:
             raise IndexStateError(f"index in {index_dir} is damaged: {name} is missing; {REBUILD}") from None
-        if st.st_size != size or fingerprint(path)[1] != sha256:
+        if st.st_size != size or sha256(path) != digest:
             what = f"{st.st_size} bytes, not {size}" if st.st_size != size else "its checksum differs"
             raise IndexStateError(f"index in {index_dir} is damaged: {name} has changed ({what}); {REBUILD}")
         seen[name] = (st.st_size, st.st_mtime_ns)

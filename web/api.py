@@ -19,7 +19,7 @@ from qa.articles import ArticleSummary, from_record
 from qa.fetch import is_url
 from qa.payload import AskResponse, to_response
 
-from .security import MAX_JSON_DEPTH, admin_only, json_depth, strict_json
+from .security import admin_only, shallow, strict_json
 
 PAGE, MAX_PAGE = 100, 1000  # articles per page of GET /api/articles: default and most
 MAX_OFFSET = 10**15  # past any collection, and inside SQLite's 64-bit integers
@@ -129,8 +129,7 @@ class ApiController(Controller):
         media = request.headers.get("content-type", "").split(";")[0].strip().lower()
         if media == "application/json":
             body = await request.body()
-            if json_depth(body) > MAX_JSON_DEPTH:
-                raise ClientException(f"request body is nested deeper than {MAX_JSON_DEPTH} levels")
+            shallow(request, body)
             try:
                 record = msgspec.json.decode(body)
             except msgspec.DecodeError as exc:

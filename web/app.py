@@ -95,11 +95,12 @@ def _internal_error(request: Request, exc: Exception) -> Response | Template:
 
 def _client_error(request: Request, exc: ClientException) -> Response:
     """Litestar's 4xx errors, with undecodable bodies named as such."""
-    body = {"status_code": exc.status_code, "detail": clipped(exc.detail)}
+    detail = exc.detail
     if isinstance(exc.__cause__, SerializationException):
-        body["detail"] = f"request body is not valid JSON: {exc.detail}"
+        detail = f"request body is not valid JSON: {exc.detail}"
     elif exc.status_code == 413:
-        body["detail"] = f"request body is larger than the {MAX_BODY_BYTES}-byte limit"
+        detail = f"request body is larger than the {MAX_BODY_BYTES}-byte limit"
+    body = {"status_code": exc.status_code, "detail": clipped(detail)}
     if exc.extra:
         body["extra"] = exc.extra
     return Response(body, status_code=exc.status_code, headers=exc.headers)

@@ -124,8 +124,7 @@ def strict_json(model: type) -> Callable[[Request], Awaitable[None]]:
             body.decode("utf-8")
         except UnicodeDecodeError as exc:
             refuse(request, 400, f"request body is not valid UTF-8 (bad byte at offset {exc.start})")
-        if json_depth(body) > MAX_JSON_DEPTH:
-            refuse(request, 400, f"request body is nested deeper than {MAX_JSON_DEPTH} levels")
+        shallow(request, body)
         try:
             msgspec.json.decode(body, type=model, strict=True)
         except msgspec.ValidationError as exc:
@@ -139,6 +138,12 @@ def strict_json(model: type) -> Callable[[Request], Awaitable[None]]:
 def clipped(detail: str) -> str:
     """An error detail cut to MAX_DETAIL characters."""
     return detail if len(detail) <= MAX_DETAIL else detail[: MAX_DETAIL - 1] + "…"
+
+
+def shallow(request: Request, body: bytes) -> None:
+    """A 400 (logged) for a JSON body nested deeper than MAX_JSON_DEPTH, before any parser recurses into it."""
+    if json_depth(body) > MAX_JSON_DEPTH:
+        refuse(request, 400, f"request body is nested deeper than {MAX_JSON_DEPTH} levels")
 
 
 def refuse(request: Request, status: int, detail: str) -> None:
