@@ -25,7 +25,7 @@ from benchmarks import report
 from benchmarks.retrieval import recall
 from benchmarks.squad import ROOT, V1_DEV, WORK, require, train_articles
 from qa import QAService, Settings
-from qa.evaluation import load_questions
+from qa.evaluation.report import load_questions
 
 MODES = ("torch", "onnx-int8", "ray")
 

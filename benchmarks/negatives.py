@@ -18,7 +18,7 @@ from pathlib import Path
 
 from benchmarks.squad import WORK, require, train_articles, write_paragraphs
 from qa import QAService, Settings
-from qa.metrics import normalize
+from qa.text.metrics import normalize
 
 
 def main() -> None:

@@ -16,8 +16,9 @@ import time
 from pathlib import Path
 
 from benchmarks.squad import NEWS, ROOT, SEED_QUESTIONS, V1_DEV, V2_DEV, require, service, v2_parts
-from qa.evaluation import evaluate, load_questions, no_answer_scores, reader_scores, sampled
-from qa.squad import read_dev
+from qa.evaluation.report import evaluate, load_questions, sampled
+from qa.training.scores import no_answer_scores, reader_scores
+from qa.training.squad import read_dev
 
 ROWS = [  # (report key, label)
     ("exact_match", "exact match (top answer)"),

@@ -15,8 +15,8 @@ import random
 from pathlib import Path
 
 from benchmarks.squad import ROOT, TRAIN, V1_DEV, WORK, require, service, train_articles
-from qa.evaluation import load_questions, sampled
-from qa.metrics import normalize
+from qa.evaluation.report import load_questions, sampled
+from qa.text.metrics import normalize
 
 WEIGHTS = (0.3, 0.4, 0.5, 0.6, 0.7, 0.8)
 

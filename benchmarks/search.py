@@ -25,8 +25,8 @@ import numpy as np
 from benchmarks import report
 from benchmarks.squad import ROOT, V1_DEV, WORK, require
 from qa import Settings
-from qa.embedding import Embedder
-from qa.vectors import TRAIN_POINTS_PER_LIST, VectorSpec, contents
+from qa.models.embedding import Embedder
+from qa.store.vectors import TRAIN_POINTS_PER_LIST, VectorSpec, contents
 
 K = 10
 BLOCK = 250_000

@@ -27,8 +27,8 @@ import numpy as np
 
 from benchmarks import report
 from benchmarks.squad import ROOT, SEED_QUESTIONS, service
-from qa.evaluation import load_questions
-from qa.index import read_manifest
+from qa.evaluation.report import load_questions
+from qa.store.manifest import read_manifest
 
 
 def main() -> None:

@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from benchmarks.squad import write_paragraphs
-from qa.squad import paragraphs
+from qa.training.squad import paragraphs
 
 
 def merged(paths: Iterable[Path]) -> list[dict]:

@@ -34,9 +34,9 @@ import re
 from pathlib import Path
 
 from benchmarks.squad import train_articles, write_paragraphs
-from qa.chunking import split_sentences
-from qa.metrics import normalize
-from qa.tokens import tokens
+from qa.text.chunking import split_sentences
+from qa.text.metrics import normalize
+from qa.text.tokens import tokens
 
 # a run of capitalised words (inner "of", "the", "de" allowed), or a number
 NAME = re.compile(r"\b[A-Z][\w'’.&-]*(?:\s+(?:(?:of|the|de|von|van|and)\s+)?[A-Z][\w'’.&-]*)*")

@@ -22,8 +22,9 @@ from pathlib import Path
 
 from benchmarks import report
 from benchmarks.squad import ROOT
-from qa.articles import ArticleError, from_bytes
-from qa.webpage import decode, read_page
+from qa.errors import ArticleError
+from qa.ingest.formats import from_bytes
+from qa.ingest.webpage import decode, read_page
 
 MODES = {"every visible paragraph (before)": False, "trafilatura's main text (now)": True}
 _ENGLISH = re.compile(r"\b(the|and|of|to|is|was|that|with|for)\b", re.IGNORECASE)

@@ -2,7 +2,7 @@
 
 from importlib import import_module
 
-_EXPORTS = {"QAService": "service", "QuestionError": "service", "UnknownArticle": "service", "Settings": "settings"}
+_EXPORTS = {"QAService": "service", "QuestionError": "errors", "UnknownArticle": "errors", "Settings": "settings"}
 __all__ = list(_EXPORTS)
 
 

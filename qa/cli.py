@@ -10,15 +10,19 @@ import signal
 import sys
 from pathlib import Path
 
-from . import settings as settings_module
-from .articles import ArticleError
-from .cluster import ClusterError
-from .embedding import ModelError
-from .index import IndexStateError
-from .inference import ReaderError
-from .payload import cited_as, no_answer_message, result_payload, score_label
-from .service import QAService, QuestionError, UnknownArticle
-from .settings import Settings
+from qa import settings as settings_module
+from qa.errors import (
+    ArticleError,
+    ClusterError,
+    IndexStateError,
+    ModelError,
+    QuestionError,
+    ReaderError,
+    UnknownArticle,
+)
+from qa.payload import cited_as, no_answer_message, result_payload, score_label
+from qa.service import QAService
+from qa.settings import Settings
 
 SNIPPET = 160  # characters of a passage `qa ask` prints
 
@@ -135,7 +139,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _reader_parsers(sub, common: argparse.ArgumentParser) -> None:
-    from .training import TrainConfig
+    from qa.training.trainer import TrainConfig
 
     reader = sub.add_parser("reader", help="train, export and evaluate the extractive reader", parents=[common])
     actions = reader.add_subparsers(dest="action", required=True)
@@ -222,7 +226,7 @@ def _run(service: QAService, args: argparse.Namespace) -> int:
         else:
             print(_format_result(result, service.settings.answerer, shown=args.k))
         return 0
-    from .evaluation import evaluate, format_report
+    from qa.evaluation.report import evaluate, format_report
 
     report = evaluate(
         service, args.questions, docs=args.docs, sample=args.sample, seed=args.seed, k=args.k, answers=args.answers
@@ -234,7 +238,7 @@ def _run(service: QAService, args: argparse.Namespace) -> int:
 
 
 def _reader(service: QAService, args: argparse.Namespace) -> int:
-    from . import training
+    from qa.training import trainer as training
 
     if args.action == "train":
         names = [f.name for f in dataclasses.fields(training.TrainConfig)]
@@ -243,8 +247,9 @@ def _reader(service: QAService, args: argparse.Namespace) -> int:
     elif args.action == "export":
         print(f"wrote {training.export(args.checkpoint, args.out, args.dtype)}")
     else:
-        from .evaluation import reader_scores, sampled
-        from .squad import read_dev
+        from qa.evaluation.report import sampled
+        from qa.training.scores import reader_scores
+        from qa.training.squad import read_dev
 
         rows = sampled(read_dev(args.dev), args.sample, args.seed)
         print(json.dumps(reader_scores(service.reader, rows), indent=2))

@@ -10,21 +10,15 @@ from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 
-from .files import write_whole
+from qa.conversation.inputs import question_text
+from qa.errors import FeedbackError, FeedbackUnavailable
+from qa.store.files import write_whole
 
 VERDICTS = ("correct", "wrong")
 MAX_ANSWER_CHARS = 1000
 SCHEMA = """CREATE TABLE IF NOT EXISTS feedback (
     id INTEGER PRIMARY KEY AUTOINCREMENT, created REAL NOT NULL, question TEXT NOT NULL, answer TEXT NOT NULL,
     article_id TEXT NOT NULL, start INTEGER NOT NULL, "end" INTEGER NOT NULL, verdict TEXT NOT NULL)"""
-
-
-class FeedbackError(ValueError):
-    """Feedback that is not stored: the message says what is wrong with it."""
-
-
-class FeedbackUnavailable(RuntimeError):
-    """The feedback file cannot be written (a read-only or missing place): nothing was stored."""
 
 
 @dataclass(frozen=True)
@@ -39,6 +33,27 @@ class Feedback:
     verdict: str
     created: float = 0.0
     id: int = 0
+
+    @classmethod
+    def on(
+        cls,
+        text: str,
+        question: str,
+        answer: str,
+        article_id: str,
+        start: int,
+        end: int,
+        verdict: str,
+        question_limit: int,
+    ) -> Feedback:
+        """A verdict on an answer shown from article `article_id`, whose `text` (as indexed now) must hold the
+        answer at characters `start`-`end`."""
+        question = question_text(question, question_limit, FeedbackError)
+        if not answer or len(answer) > MAX_ANSWER_CHARS:
+            raise FeedbackError(f"answer must have 1 to {MAX_ANSWER_CHARS} characters")
+        if not 0 <= start < end <= len(text) or text[start:end] != answer:
+            raise FeedbackError(f"characters {start}-{end} of article {article_id!r} are not the answer given")
+        return cls(question, answer, article_id, start, end, verdict)
 
 
 class FeedbackLog:

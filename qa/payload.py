@@ -5,8 +5,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
-from .answer import Answer
-from .service import Result
+from qa.types import Answer, Result
 
 NO_ANSWER = "No answer found in the indexed articles."
 SENTENCE_LIKE = 0.8  # an answer this much of its sentence's length is shown once, as the highlighted quote

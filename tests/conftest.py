@@ -11,8 +11,8 @@ import pytest
 from litestar.testing import TestClient
 
 from qa import QAService, Settings
-from qa.embedding import Embedder, resolve_model
-from qa.reader import SpanReader
+from qa.models.embedding import Embedder, resolve_model
+from qa.models.reader import SpanReader
 from web.app import create_app
 
 ROOT = Path(__file__).resolve().parents[1]

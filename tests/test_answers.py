@@ -5,8 +5,8 @@ import dataclasses
 import pytest
 
 from qa import QuestionError
-from qa.answer import verified
-from qa.question import AnswerType, analyse
+from qa.answering.base import verified
+from qa.text.question import AnswerType, analyse
 
 from .conftest import assert_cited, seed_questions
 
@@ -74,13 +74,13 @@ def test_answers_whose_offsets_do_not_match_are_refused(rules):
     good = rules.ask("who threatened sanctions?").answers[0]
     shifted = dataclasses.replace(good, citation=dataclasses.replace(good.citation, start=good.citation.start + 1))
     outside = dataclasses.replace(good, citation=dataclasses.replace(good.citation, sentence_end=good.citation.start))
-    assert verified(snapshot, good)
-    assert not verified(snapshot, shifted) and not verified(snapshot, outside)
+    assert verified(snapshot.articles, good)
+    assert not verified(snapshot.articles, shifted) and not verified(snapshot.articles, outside)
 
 
 def test_names_lose_titles_and_sentence_initial_words():
-    from qa.candidates import candidates
-    from qa.chunking import Span
+    from qa.answering.rules.candidates import candidates
+    from qa.text.chunking import Span
 
     text = "Speaking in Rome, US Secretary of State Rex Tillerson met Foreign Secretary Boris Johnson."
     spans = candidates(text, Span(0, len(text)), analyse("Who met them?"), lambda t: 1.0)

@@ -3,7 +3,8 @@ from pathlib import Path
 
 import pytest
 
-from qa.articles import MAX_LISTED, ArticleError, load_path
+from qa.errors import MAX_LISTED, ArticleError
+from qa.ingest.formats import load_path
 
 LIMIT = 1_000_000
 

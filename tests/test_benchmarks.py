@@ -60,7 +60,7 @@ def test_tuning_data_places_v2_answers_and_keeps_unanswerable(tmp_path):
     the trainer reads, mixed with SQuAD v1.1 train."""
     import gzip
 
-    from qa.squad import read_train
+    from qa.training.squad import read_train
 
     v2 = tmp_path / "data" / "squad_v2.0_dev"
     v2.mkdir(parents=True)
@@ -107,7 +107,7 @@ def test_tuning_data_places_v2_answers_and_keeps_unanswerable(tmp_path):
 def test_large_index_copies_articles_until_the_size(fresh_service, tmp_path):
     """benchmarks.large_index grows a built index with copies (same texts, nearby vectors) that load and answer."""
     from qa import QAService
-    from qa.index import read_manifest
+    from qa.store.manifest import read_manifest
 
     fresh_service.build()
     out = tmp_path / "large"
@@ -131,7 +131,7 @@ def test_swapped_entity_questions_name_what_their_paragraph_lacks():
     import random
 
     from benchmarks.unanswerable import mentions, swapped
-    from qa.metrics import normalize
+    from qa.text.metrics import normalize
 
     context = "Chopin left Warsaw in 1830, a few weeks before the November Uprising."
     question = "When did Chopin leave Warsaw?"
@@ -174,7 +174,7 @@ def test_training_files_merge_into_one_record_per_paragraph(tmp_path):
     import gzip
 
     from benchmarks.trainset import merged
-    from qa.squad import read_train
+    from qa.training.squad import read_train
 
     def para(context: str, *questions: str) -> dict:
         return {"title": "T", "context": context, "qas": [{"question": q, "answers": []} for q in questions]}
@@ -206,7 +206,7 @@ def test_lease_script_trains_and_brings_the_model_back_in_pieces(tmp_path):
     import gzip
     import shutil
 
-    from qa.inference import load_torch
+    from qa.models.runtime import load_torch
 
     gpu, out = tmp_path / "gpu", tmp_path / "out"
     gpu.mkdir()
@@ -234,7 +234,7 @@ def test_lease_script_trains_and_brings_the_model_back_in_pieces(tmp_path):
 
 def test_news_questions_quote_their_articles():
     """benchmarks/news: every accepted answer is a span of its own article, and the articles load as articles."""
-    from qa.articles import load_file
+    from qa.ingest.formats import load_file
 
     articles = {a.id: a for a in load_file(ROOT / "benchmarks" / "news" / "docs.jsonl", 10**6)}
     rows = [json.loads(line) for line in (ROOT / "benchmarks" / "news" / "qa.jsonl").read_text().splitlines()]

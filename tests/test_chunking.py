@@ -1,4 +1,4 @@
-from qa.chunking import chunk_spans, split_sentences
+from qa.text.chunking import chunk_spans, split_sentences
 
 
 def sentences(text):

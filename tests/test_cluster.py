@@ -7,9 +7,10 @@ import pytest
 
 from qa import QAService
 from qa.cli import main
-from qa.cluster import ClusterError, chunk_and_embed
-from qa.index import Snapshot
-from qa.vectors import contents
+from qa.errors import ClusterError
+from qa.ingest.ray_build import chunk_and_embed
+from qa.store.snapshot import Snapshot
+from qa.store.vectors import contents
 
 from .conftest import SEEDS
 

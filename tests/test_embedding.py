@@ -1,7 +1,8 @@
 import numpy as np
 import pytest
 
-from qa.embedding import CachedEncoder, Embedder, ModelError, resolve_model
+from qa.errors import ModelError
+from qa.models.embedding import CachedEncoder, Embedder, resolve_model
 
 
 def test_packaged_model_gives_normalised_vectors(embedder):

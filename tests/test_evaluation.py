@@ -2,9 +2,11 @@ import json
 
 import pytest
 
-from qa.evaluation import f1, load_questions, no_answer_scores, normalize, reader_scores
-from qa.reader import Found
-from qa.squad import Example
+from qa.evaluation.report import load_questions
+from qa.models.reader import Found
+from qa.text.metrics import f1, normalize
+from qa.training.scores import no_answer_scores, reader_scores
+from qa.training.squad import Example
 
 
 def test_normalize_and_f1():

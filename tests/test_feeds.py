@@ -8,8 +8,9 @@ import pytest
 from litestar.testing import TestClient
 
 from qa import QAService
-from qa.articles import ArticleError, load_path
 from qa.cli import main
+from qa.errors import ArticleError
+from qa.ingest.formats import load_path
 from web.app import create_app
 
 DATA = Path(__file__).parent / "data"

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from qa import QAService
-from qa.articles import ArticleError
 from qa.cli import main
+from qa.errors import ArticleError
 
 DATA = Path(__file__).parent / "data"
 ROUTES = {  # path -> (status, content type, body, extra headers)
@@ -78,8 +78,8 @@ def test_page_and_feed_added_from_their_addresses(fresh_service, web):
     page = arts[next(i for i in report.added if i.startswith("127.0.0.1"))]
     assert page.title == "Storm cuts power to 20,000 homes on the coast" and "cookies" not in page.text
     assert page.id == f"127.0.0.1-{web.rsplit(':', 1)[1]}-news-storm"  # named after the address served from
-    assert page.url == f"{web}/news/storm.html" and page.source == f"{web}/old" and page.published == "2026-03-02"
-    entries = [arts[i] for i in report.added if arts[i].source == f"{web}/feed"]
+    assert page.url == f"{web}/news/storm.html" and page.origin == f"{web}/old" and page.published == "2026-03-02"
+    entries = [arts[i] for i in report.added if arts[i].origin == f"{web}/feed"]
     assert len(entries) == len(report.added) - 1 >= 1 and all(e.url.startswith("http") for e in entries)
     again = fresh_service.add(f"{web}/news/storm.html")  # the same story at its own address: already there
     assert again.added == [] and len(again.unchanged) == 1
@@ -113,7 +113,7 @@ def test_cli_adds_an_address_and_names_an_unreachable_one(fresh_service, web, ca
 
 
 def test_body_over_the_size_limit_is_refused(web):
-    from qa.fetch import fetch
+    from qa.ingest.fetch import fetch
 
     with pytest.raises(ArticleError, match="larger than the 100-byte limit"):
         fetch(f"{web}/news/storm.html", 100)
@@ -185,7 +185,7 @@ def test_a_private_address_is_refused_before_anything_connects_to_it():
     to accept, so a refusal cannot tell which ports are open), whatever the spelling of the address."""
     import socket
 
-    from qa.fetch import fetch
+    from qa.ingest.fetch import fetch
 
     with socket.socket() as listener:
         listener.bind(("127.0.0.1", 0))

@@ -2,7 +2,7 @@
 
 import pytest
 
-from qa.files import write_whole
+from qa.store.files import write_whole
 
 
 def test_a_file_is_replaced_whole_and_a_failed_write_leaves_the_old_one(tmp_path):

@@ -3,9 +3,10 @@ British one?") by filling it into the previous question."""
 
 import pytest
 
-from qa.answer import repeats
-from qa.followup import asks_for_more, fill_in, fragment, resolve
-from qa.question import analyse
+from qa.answering.base import repeats
+from qa.conversation.ellipsis import asks_for_more, fill_in, fragment
+from qa.conversation.pronouns import resolve
+from qa.text.question import analyse
 
 
 @pytest.mark.parametrize(

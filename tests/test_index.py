@@ -4,8 +4,11 @@ import shutil
 import pytest
 
 from qa import QAService, UnknownArticle
-from qa.articles import ArticleError
-from qa.index import MANIFEST, Chunk, Chunks, IndexStateError, Snapshot, read_manifest
+from qa.errors import ArticleError, IndexStateError
+from qa.store.chunks import Chunks
+from qa.store.manifest import MANIFEST, read_manifest
+from qa.store.snapshot import Snapshot
+from qa.types import Chunk
 
 EXTRA = (
     "Volcano erupts in Iceland\n\nThe Fagradalsfjall volcano erupted on Tuesday near Reykjavik. "
@@ -90,7 +93,7 @@ def test_failure_during_write_keeps_previous_generation(fresh_service, tmp_path,
     def boom(texts):
         raise RuntimeError("disk on fire")
 
-    monkeypatch.setattr(fresh_service, "_encode", boom)
+    monkeypatch.setattr(fresh_service.indexer, "encode", boom)
     with pytest.raises(RuntimeError):
         fresh_service.add(path)
     assert read_manifest(fresh_service.settings.index_dir) == before
@@ -185,8 +188,9 @@ def test_deleted_manifest_is_reported_while_serving(fresh_service):
 def test_bm25_is_saved_with_the_generation_and_older_indexes_are_upgraded(fresh_service, tmp_path, embedder, reader):
     """A generation written before BM25 was saved loads (BM25 computed from the texts, same ranking); the next
     write saves it. Every write's BM25 (changed from the previous one) equals one built from scratch."""
-    from qa.bm25 import BM25
-    from qa.index import _terms
+    from qa.store.bm25 import BM25
+
+    from qa.store.schema import passage_terms
 
     fresh_service.build()
     index_dir = fresh_service.settings.index_dir
@@ -213,7 +217,7 @@ def test_bm25_is_saved_with_the_generation_and_older_indexes_are_upgraded(fresh_
         assert upgraded.bm25 and (index_dir / upgraded.bm25_dir).is_dir()
         snapshot = old.current().snapshot
         scratch = BM25.build(
-            [_terms(snapshot.articles[c.article_id].title, snapshot.chunk_text(c)) for c in snapshot.chunks]
+            [passage_terms(snapshot.articles[c.article_id].title, snapshot.chunk_text(c)) for c in snapshot.chunks]
         )
         for q in (question, "Who said the lava flow was the largest?", "Friday Tuesday volcano"):
             assert snapshot.bm25.scores(q) == pytest.approx(scratch.scores(q), rel=1e-5, abs=1e-6)
@@ -283,7 +287,7 @@ def test_a_dropped_snapshot_lets_go_of_its_file_at_once(fresh_service):
 def test_a_loaded_generation_is_read_ahead_unless_it_would_crowd_memory(fresh_service, tmp_path):
     import threading
 
-    from qa.index import prefetch
+    from qa.store.prefetch import prefetch
 
     fresh_service.build()
     assert fresh_service.current().snapshot.prefetched > 0  # its files, read in the background

@@ -11,12 +11,13 @@ import numpy as np
 import pytest
 import torch
 
-from qa.calibration import Calibrator, Evidence, expected_calibration_error, reliability
 from qa.cli import main
-from qa.inference import OnnxRunner, ReaderError, TorchRunner, export_int8, load_torch, open_runner
-from qa.reader import SpanReader, Window, best_spans, tokenizer_windows
-from qa.squad import Example, labelled_windows, read_dev, read_train, with_negatives, without_answers
-from qa.training import STATE, TrainConfig, batches, export, train
+from qa.errors import ReaderError
+from qa.models.calibration import Calibrator, Evidence, expected_calibration_error, reliability
+from qa.models.reader import SpanReader, Window, best_spans, tokenizer_windows
+from qa.models.runtime import OnnxRunner, TorchRunner, export_int8, load_torch, open_runner
+from qa.training.squad import Example, labelled_windows, read_dev, read_train, with_negatives, without_answers
+from qa.training.trainer import STATE, TrainConfig, batches, export, train
 
 DATA = Path(__file__).parent / "data" / "tiny_squad.jsonl"
 
@@ -247,7 +248,7 @@ def test_a_tokenizer_that_drops_the_end_of_long_passages_is_refused(tiny_model, 
         batch = tokenizer_windows(*args, **kwargs)
         return {**batch, "windows": batch["windows"][:2]}
 
-    monkeypatch.setattr("qa.reader.tokenizer_windows", two_windows)
+    monkeypatch.setattr("qa.models.reader.tokenizer_windows", two_windows)
     with pytest.raises(ReaderError, match="drops the end of long passages"):
         SpanReader(TorchRunner(model), tokenizer)
 

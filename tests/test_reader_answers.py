@@ -6,9 +6,10 @@ import dataclasses
 import pytest
 
 from qa import QAService
-from qa.answer import _tidy, repeats, verified
-from qa.metrics import exact
+from qa.answering.base import repeats, verified
+from qa.answering.reader import tidy
 from qa.payload import no_answer_message
+from qa.text.metrics import exact
 
 from .conftest import assert_cited, seed_questions
 
@@ -47,13 +48,13 @@ def test_threshold_zero_always_answers_with_verified_offsets(service):
     snapshot = eager.current().snapshot
     for q in seed_questions():
         answers = eager.ask(q["question"]).answers
-        assert answers and all(verified(snapshot, a) for a in answers)
+        assert answers and all(verified(snapshot.articles, a) for a in answers)
         shifted = dataclasses.replace(answers[0], citation=dataclasses.replace(answers[0].citation, end=0))
-        assert not verified(snapshot, shifted)
+        assert not verified(snapshot.articles, shifted)
 
 
 @pytest.mark.parametrize(
-    "span, tidy",
+    "span, tidied",
     [
         ("Boris Johnson,", "Boris Johnson"),
         (" (OAPEC", "OAPEC"),
@@ -63,10 +64,10 @@ def test_threshold_zero_always_answers_with_verified_offsets(service):
         ("U.S.", "U.S."),
     ],
 )
-def test_spans_are_tidied(span, tidy):
+def test_spans_are_tidied(span, tidied):
     text = f"<{span}>"
-    start, end = _tidy(text, 1, len(text) - 1)
-    assert text[start:end] == tidy
+    start, end = tidy(text, 1, len(text) - 1)
+    assert text[start:end] == tidied
 
 
 def test_chat_shows_the_reader_score_as_a_probability(service):

@@ -3,10 +3,10 @@
 import math
 
 import pytest
+from qa.store.bm25 import BM25
 
 from qa import QAService, QuestionError
-from qa.bm25 import BM25
-from qa.tokens import terms
+from qa.text.tokens import terms
 
 ARTICLES = {
     "storm": "Storm batters coast\n\nA powerful storm flooded seaside towns overnight, and thousands lost electricity.",
@@ -89,15 +89,15 @@ def test_bm25_changed_equals_a_fresh_build(tmp_path):
 
 
 def test_score_fusion_normalises_each_retriever():
-    from qa.retrieval import _normalised, _reciprocal_rank
+    from qa.search.fusion import normalised, reciprocal_rank
 
     dense = [(1, 0.9), (2, 0.5), (3, 0.1)]  # cosine scores
     lexical = [(3, 30.0), (4, 10.0)]  # BM25 scores, another scale
-    fused = _normalised(0.5, dense, lexical)
+    fused = normalised(0.5, dense, lexical)
     assert fused == {1: 0.5, 2: 0.25, 3: 0.5, 4: 0.0}
-    assert _normalised(1.0, dense, lexical)[1] == 1.0 and _normalised(0.0, dense, lexical)[3] == 1.0
-    assert _normalised(0.5, [(7, 0.3)], []) == {7: 0.5}  # one candidate: full marks for that retriever
-    ranks = _reciprocal_rank(60, dense, lexical)
+    assert normalised(1.0, dense, lexical)[1] == 1.0 and normalised(0.0, dense, lexical)[3] == 1.0
+    assert normalised(0.5, [(7, 0.3)], []) == {7: 0.5}  # one candidate: full marks for that retriever
+    ranks = reciprocal_rank(60, dense, lexical)
     assert max(ranks, key=ranks.get) == 3  # found by both
 
 

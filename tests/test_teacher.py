@@ -14,11 +14,11 @@ import pytest
 import torch
 
 from benchmarks import mpnet
-from qa.distillation import distillation_loss, teacher_batch
-from qa.inference import OnnxRunner, TorchRunner, export_int8, load_torch
-from qa.reader import SpanReader, tokenizer_windows
-from qa.squad import Example, labelled_windows, read_train
-from qa.training import TrainConfig, export, train
+from qa.models.reader import SpanReader, tokenizer_windows
+from qa.models.runtime import OnnxRunner, TorchRunner, export_int8, load_torch
+from qa.training.distillation import distillation_loss, teacher_batch
+from qa.training.squad import Example, labelled_windows, read_train
+from qa.training.trainer import TrainConfig, export, train
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "tests" / "data" / "tiny_squad.jsonl"

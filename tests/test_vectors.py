@@ -7,8 +7,9 @@ import numpy as np
 import pytest
 
 from qa import QAService
-from qa.index import MANIFEST, IndexStateError, read_manifest
-from qa.vectors import GROWTH, VectorSpec, contents, empty, plan, rebuild
+from qa.errors import IndexStateError
+from qa.store.manifest import MANIFEST, read_manifest
+from qa.store.vectors import GROWTH, VectorSpec, contents, empty, plan, rebuild
 
 
 def unit_vectors(n: int, dims: int = 32, seed: int = 0) -> np.ndarray:

@@ -12,7 +12,7 @@ from uvicorn.supervisors import Multiprocess
 
 from qa import QAService
 from qa.cli import settings_from, settings_parser
-from qa.index import IndexStateError
+from qa.errors import IndexStateError
 
 
 def port_problem(host: str, port: int) -> str | None:

@@ -15,9 +15,10 @@ from litestar.exceptions import ClientException, HTTPException
 from litestar.params import FromPath, JSONBody, Parameter
 
 from qa import QAService
-from qa.articles import ArticleSummary, from_record
-from qa.fetch import is_url
+from qa.ingest.fetch import is_url
+from qa.ingest.formats import from_record
 from qa.payload import AskResponse, to_response
+from qa.types import ArticleSummary
 
 from .security import admin_only, shallow, strict_json
 
@@ -179,8 +180,8 @@ class ApiController(Controller):
     def article(self, article_id: FromPath[str], qa: NamedDependency[QAService]) -> ArticleView:
         """The text that answers' `start` / `end` offsets index, with its date, URL, outlet and authors."""
         a = qa.article(article_id)
-        source = a.source if is_url(a.source) else Path(a.source).name  # a fetched article: its address
-        return ArticleView(a.id, a.title, a.text, source, a.published, a.url, a.outlet, list(a.authors))
+        origin = a.origin if is_url(a.origin) else Path(a.origin).name  # a fetched article: its address
+        return ArticleView(a.id, a.title, a.text, origin, a.published, a.url, a.outlet, list(a.authors))
 
 
 def _to_fetch(record: dict) -> tuple[str, bool]:

@@ -22,9 +22,7 @@ from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
 from qa import QAService, QuestionError, Settings, UnknownArticle
-from qa.articles import ArticleError
-from qa.feedback import FeedbackError, FeedbackUnavailable
-from qa.index import IndexStateError
+from qa.errors import ArticleError, FeedbackError, FeedbackUnavailable, IndexStateError
 
 from .api import ADMIN, ApiController
 from .docs import LocalSwagger, assets_router

@@ -1,0 +1,1 @@
+"""The rule-based answerer (answerer=rules): best sentences and typed spans inside them."""

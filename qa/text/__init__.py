@@ -1,0 +1,1 @@
+"""Text: sentences and chunks, search terms, question analysis and answer metrics (no models, no index)."""
