@@ -18,7 +18,7 @@ Measured with short CPU stages from stage 7 at 192 tokens (models/reader/README.
 same 24,052 SQuAD questions: 1,200 swaps gave SQuAD 2.0 overall F1 0.568 (stage 7: 0.560), open v1.1 F1 0.671
 (0.673) and 4 seed questions right (6); 600 antonyms plus 600 negations gave 0.582, 0.672 and 6 (a different six);
 1,200 of each (`--kinds antonym,negation --count 1200 --seed 1`) gave 0.572, 0.682 and the same 6: stage 11. That
-data was made before words and sentences were read with `qa.tokens` and `qa.chunking.split_sentences`; now the
+data was made before words and sentences were read with `qa.text.tokens` and `qa.text.chunking.split_sentences`; now the
 generator finds 11,230 antonym and 5,309 negation questions (then 11,202 and 5,292), so the same command draws a
 slightly different sample. At GPU scale (13,739 swaps added to stage 7's data) swaps gave 0.585 but cost open
 v1.1 F1 (0.631).

@@ -11,15 +11,7 @@ import sys
 from pathlib import Path
 
 from qa import settings as settings_module
-from qa.errors import (
-    ArticleError,
-    ClusterError,
-    IndexStateError,
-    ModelError,
-    QuestionError,
-    ReaderError,
-    UnknownArticle,
-)
+from qa.errors import QAError
 from qa.payload import cited_as, no_answer_message, result_payload, score_label
 from qa.service import QAService
 from qa.settings import Settings
@@ -180,16 +172,7 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:  # the reader of our output stopped reading: not an error to report
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # so that the flush at exit stays quiet
         return 128 + signal.SIGPIPE  # what a shell reports for a command stopped by a closed pipe
-    except (
-        ArticleError,
-        ClusterError,
-        IndexStateError,
-        ModelError,
-        QuestionError,
-        ReaderError,
-        UnknownArticle,
-        ValueError,
-    ) as exc:
+    except (QAError, ValueError) as exc:  # ValueError: a bad option value or question file
         print(f"qa: error: {exc}", file=sys.stderr)
         return 2
     except OSError as exc:  # a file named on the command line (or one it points to) that cannot be read or written

@@ -103,6 +103,18 @@ def test_failure_during_write_keeps_previous_generation(fresh_service, tmp_path,
     assert [a.id for a in fresh_service.articles()] == ["russia-sanctions-syria"]
 
 
+def test_looking_up_and_adding_articles_never_loads_the_reader(fresh_service, embedder, tmp_path):
+    fresh_service.build()
+    broken = fresh_service.settings.replace(reader=str(tmp_path / "no-such-reader"))
+    browsing = QAService(broken, embedder=embedder)  # loading its reader would fail
+    first = browsing.titles()
+    assert browsing.article(next(iter(first))).text and browsing.newest(3) and browsing.status()["status"] == "ok"
+    path = tmp_path / "volcano.txt"
+    path.write_text(EXTRA)
+    assert browsing.add(path).added == ["volcano"]  # what is indexed already is read from the snapshot alone
+    assert browsing._reader is None
+
+
 def test_running_service_sees_changes_from_another_process(fresh_service, tmp_path, embedder, reader):
     fresh_service.build()
     other = QAService(fresh_service.settings, embedder=embedder, reader=reader)
@@ -189,7 +201,6 @@ def test_bm25_is_saved_with_the_generation_and_older_indexes_are_upgraded(fresh_
     """A generation written before BM25 was saved loads (BM25 computed from the texts, same ranking); the next
     write saves it. Every write's BM25 (changed from the previous one) equals one built from scratch."""
     from qa.store.bm25 import BM25
-
     from qa.store.schema import passage_terms
 
     fresh_service.build()

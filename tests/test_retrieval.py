@@ -3,9 +3,9 @@
 import math
 
 import pytest
-from qa.store.bm25 import BM25
 
 from qa import QAService, QuestionError
+from qa.store.bm25 import BM25
 from qa.text.tokens import terms
 
 ARTICLES = {

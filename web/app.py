@@ -22,7 +22,7 @@ from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
 from qa import QAService, QuestionError, Settings, UnknownArticle
-from qa.errors import ArticleError, FeedbackError, FeedbackUnavailable, IndexStateError
+from qa.errors import ArticleError, FeedbackError, FeedbackUnavailable, IndexStateError, QAError
 
 from .api import ADMIN, ApiController
 from .docs import LocalSwagger, assets_router
@@ -62,6 +62,14 @@ def favicon() -> File:
 
 
 TITLES = {400: "Bad request", 404: "Not found", 500: "Something went wrong", 503: "The index is unavailable"}
+STATUS = {  # the HTTP status of each error the service raises on purpose (first match); any other: a 500
+    QuestionError: 400,
+    ArticleError: 400,
+    FeedbackError: 400,
+    UnknownArticle: 404,
+    FeedbackUnavailable: 503,
+    IndexStateError: 503,
+}
 
 
 def error_page(status: int, detail: str) -> Template:
@@ -82,6 +90,11 @@ def _error(status: int):
         return error_page(status, clipped(detail))
 
     return handler
+
+
+def _qa_error(request: Request, exc: QAError) -> Response | Template:
+    status = next((code for kind, code in STATUS.items() if isinstance(exc, kind)), None)
+    return _error(status)(request, exc) if status else _internal_error(request, exc)
 
 
 def _internal_error(request: Request, exc: Exception) -> Response | Template:
@@ -143,12 +156,7 @@ def create_app(settings: Settings | None = None, qa: QAService | None = None) ->
             components=Components(security_schemes={ADMIN: SecurityScheme(type="http", scheme="bearer")}),
         ),
         exception_handlers={
-            QuestionError: _error(400),
-            ArticleError: _error(400),
-            FeedbackError: _error(400),
-            FeedbackUnavailable: _error(503),
-            UnknownArticle: _error(404),
-            IndexStateError: _error(503),
+            QAError: _qa_error,
             ClientException: _client_error,
             500: _internal_error,
         },

@@ -1,5 +1,5 @@
 """Articles from the web: a news page or a feed at an http(s) address, fetched and then read as a saved file of
-its kind (qa/webpage.py, qa/feeds.py), and the stories a feed's entries link to.
+its kind (webpage.py, feeds.py), and the stories a feed's entries link to.
 
 Fetched with the standard library rather than trafilatura's downloader, which retries a failed TLS handshake
 without certificate checks and reports a failure only as "no page"."""
@@ -165,7 +165,7 @@ def stories(
     entries: list[Article], max_bytes: int, known: Callable[[Article], Article | None], private: bool = False
 ) -> list[Article]:
     """Feed entries with the story their link points to: many feeds carry a line or two of each story, so each
-    entry's page is fetched (`CONNECTIONS` at a time) and its story (qa/webpage.py) replaces the entry's text
+    entry's page is fetched (`CONNECTIONS` at a time) and its story (webpage.py) replaces the entry's text
     when it is longer; the entry keeps its id, title, date and link. An entry `known` to the index already (the
     same id, link and date) is taken from there without fetching. A link that cannot be fetched or read, or
     that the site's robots.txt keeps robots from, leaves the entry as the feed gives it, with a warning; so

@@ -11,7 +11,7 @@ from qa.ingest.metadata import checked, make_id, metadata, read_all, usable
 from qa.ingest.webpage import decode, read_page
 from qa.types import Article
 
-FEED_SUFFIXES = (".xml", ".rss", ".atom")  # RSS and Atom documents (qa/feeds.py)
+FEED_SUFFIXES = (".xml", ".rss", ".atom")  # RSS and Atom documents (feeds.py)
 SUFFIXES = (".txt", ".md", ".html", ".htm", ".jsonl", *FEED_SUFFIXES)
 
 

@@ -39,7 +39,7 @@ class BM25:
 
     @classmethod
     def build(cls, documents: Sequence[Sequence[str]]) -> BM25:
-        """The index of documents given as term lists (`qa.tokens.terms` of each passage)."""
+        """The index of documents given as term lists (`qa.text.tokens.terms` of each passage)."""
         empty = {"doc_ptr": np.zeros(1, np.int64), "doc_terms": np.zeros(0, np.int32), "doc_tf": np.zeros(0, np.uint16)}
         return cls([], empty).changed(np.zeros(0, bool), documents)
 

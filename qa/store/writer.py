@@ -1,4 +1,4 @@
-"""Writing the next generation: a copy of the current one changed, checked and committed atomically, one writer at a time."""
+"""Writing the next generation: a copy of the current one, changed, checked and committed atomically."""
 
 from __future__ import annotations
 

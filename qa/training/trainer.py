@@ -84,7 +84,7 @@ class Blocks:
     """The training windows of one pass, 16 batches per item: cut, tokenised, sorted by length (to cut padding)
     and padded. Each block's content depends only on the seed, the pass and its number, so blocks prepared in
     worker processes are the ones prepared in line. With a `teacher` tokenizer, each batch also holds the teacher's
-    reading of the same text (`teacher_*`, see qa.distillation)."""
+    reading of the same text (`teacher_*`, see qa.training.distillation)."""
 
     def __init__(self, tokenizer, examples: list[Example], cfg: TrainConfig, epoch: int, teacher=None):
         self.tokenizer, self.examples, self.cfg, self.epoch = tokenizer, examples, cfg, epoch

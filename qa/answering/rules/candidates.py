@@ -45,6 +45,8 @@ _NUMERIC = re.compile(r"^\$?\d[\d,.]*$")
 
 @dataclass(frozen=True)
 class TypedSpan:
+    """A span of the type the question asks for (a name, a number, a place...) in a sentence, scored."""
+
     start: int
     end: int
     score: float
