@@ -25,10 +25,10 @@ QUESTION = "Who is the Italian foreign minister?"
 PROBE = """
 import json, sys, time
 t0 = time.perf_counter()
-from qa.cli import _parser, settings_from
+from qa.cli import parser, settings_from
 from qa.service import QAService
 t1 = time.perf_counter()
-qa = QAService(settings_from(_parser().parse_args(["ask", "x"])))
+qa = QAService(settings_from(parser().parse_args(["ask", "x"])))
 qa.current(); qa.reader
 t2 = time.perf_counter()
 qa.ask(sys.argv[1])

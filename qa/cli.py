@@ -47,7 +47,8 @@ def _setting_type(f):
     return parse
 
 
-def _parser() -> argparse.ArgumentParser:
+def parser() -> argparse.ArgumentParser:
+    """Every `qa` command and its options."""
     common = settings_parser()
     p = argparse.ArgumentParser(
         prog="qa", description="Extractive question answering over news articles.", parents=[common]
@@ -64,14 +65,14 @@ def _parser() -> argparse.ArgumentParser:
     add.add_argument(
         "paths", nargs="+", metavar="SOURCE", help="a file, a folder, or the http(s) address of a page or feed"
     )
-    for parser in (build, add):
-        parser.add_argument(
+    for command in (build, add):
+        command.add_argument(
             "--full-text",
             action="store_true",
             help="read each feed entry from the page it links to (feeds often carry a line or two of each story); "
             "entries indexed that way before are not fetched again",
         )
-        parser.add_argument(
+        command.add_argument(
             "--ray",
             nargs="?",
             const="",
@@ -163,7 +164,7 @@ def settings_from(args: argparse.Namespace) -> Settings:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    args = parser().parse_args(argv)
     try:
         service = QAService(settings_from(args))
         code = _run(service, args)

@@ -11,8 +11,6 @@ from qa.errors import ArticleError
 from qa.types import Article
 
 _ID_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
-
-
 T = TypeVar("T")
 
 

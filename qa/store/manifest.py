@@ -13,8 +13,6 @@ from qa.store.files import sha256
 from qa.store.vectors import VectorSpec
 
 MANIFEST = "manifest.json"
-
-
 REBUILD = "rebuild it with `qa index build`"
 FORMAT = 1
 

@@ -24,6 +24,15 @@ CREATE INDEX IF NOT EXISTS chunks_article ON chunks(article_id);
 """
 
 
+def migrate(db: sqlite3.Connection) -> None:
+    """Create the tables, or bring a copy of an older generation's up to date (it gains the metadata columns)."""
+    db.executescript(SCHEMA)
+    have = article_columns(db)
+    for column, default in META_COLUMNS.items():
+        if column not in have:
+            db.execute(f"ALTER TABLE articles ADD COLUMN {column} TEXT NOT NULL DEFAULT {default}")
+
+
 def article_columns(db: sqlite3.Connection) -> set[str]:
     """The columns the articles table has (a generation written before metadata lacks META_COLUMNS)."""
     return {row[1] for row in db.execute("PRAGMA table_info(articles)")}

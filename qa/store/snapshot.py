@@ -14,10 +14,11 @@ from qa.errors import IndexStateError
 from qa.store import vectors as vector_index
 from qa.store.articles import Articles
 from qa.store.bm25 import BM25, has_bm25, load_bm25
-from qa.store.chunks import Chunk, Chunks
+from qa.store.chunks import Chunks
 from qa.store.manifest import REBUILD, read_manifest, verify
 from qa.store.prefetch import prefetch
 from qa.store.schema import chunk_terms
+from qa.types import Chunk
 
 
 class Snapshot:

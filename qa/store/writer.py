@@ -22,7 +22,7 @@ from qa.store import vectors as vector_index
 from qa.store.bm25 import BM25, has_bm25, load_bm25
 from qa.store.files import write_whole
 from qa.store.manifest import MANIFEST, REBUILD, Manifest, fingerprint, read_manifest, verify
-from qa.store.schema import META_COLUMNS, SCHEMA, article_columns, chunk_ids, chunk_terms
+from qa.store.schema import chunk_ids, chunk_terms, migrate
 from qa.text.chunking import Span
 from qa.types import Article
 
@@ -179,11 +179,7 @@ def writing(index_dir: Path, manifest: Manifest, fresh: bool, ann_threshold: int
                     vectors = faiss.read_index(str(index_dir / current.vectors_file))
                 else:
                     vectors = vector_index.empty(new.dims)
-                db.executescript(SCHEMA)
-                have = article_columns(db)
-                for column, default in META_COLUMNS.items():  # a copy of an older generation gains the columns
-                    if column not in have:
-                        db.execute(f"ALTER TABLE articles ADD COLUMN {column} TEXT NOT NULL DEFAULT {default}")
+                migrate(db)
             except (OSError, sqlite3.Error, RuntimeError) as exc:
                 raise _write_error(index_dir, exc) from None
             writer = Writer(index_dir, new, db, vectors, ann_threshold, _previous_bm25(index_dir, current, fresh))
