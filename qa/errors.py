@@ -55,6 +55,12 @@ class IndexWriteError(IndexStateError):
     """The file system refused a write (read-only, full, permissions); the previous generation is untouched."""
 
 
+class Busy(QAError, RuntimeError):
+    """More questions are being answered or waiting than `max_pending` allows; ask again in a moment."""
+
+    retry_after = 1  # seconds
+
+
 class ModelError(QAError, RuntimeError):
     """The embedding model cannot be found or loaded."""
 

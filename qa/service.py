@@ -3,6 +3,7 @@ answering, conversation, feedback) and owns nothing they do."""
 
 from __future__ import annotations
 
+import threading
 from dataclasses import asdict
 from datetime import UTC, datetime
 from functools import cached_property
@@ -11,7 +12,7 @@ from qa.answering.base import Answerer, newest_first
 from qa.answering.choice import answerer
 from qa.conversation.inputs import date_window, history_texts, passage_count, question_text
 from qa.conversation.memory import Conversation, other_than
-from qa.errors import IndexStateError, UnknownArticle
+from qa.errors import Busy, IndexStateError, UnknownArticle
 from qa.feedback import Feedback, FeedbackLog
 from qa.ingest.indexer import Indexer
 from qa.models.embedding import CachedEncoder, Embedder
@@ -56,6 +57,7 @@ class QAService:
         # the write methods, as the indexer has them
         self.build, self.add, self.add_articles = self.indexer.build, self.indexer.add, self.indexer.add_articles
         self.add_upload, self.remove = self.indexer.add_upload, self.indexer.remove
+        self._pending, self._pending_lock = 0, threading.Lock()  # questions in `ask` now
 
     @property
     def embedder(self) -> Embedder:
@@ -119,7 +121,18 @@ class QAService:
     def ask(self, question: str, k: int | None = None, history=(), since: str = "", until: str = "") -> Result:
         """Extractive answers to `question`, with the passages they came from; no answers = abstain. `since` /
         `until` (ISO dates) search only articles published in that window; answers from different articles
-        are shown newest first."""
+        are shown newest first. Busy when `max_pending` questions are being answered or waiting already."""
+        with self._pending_lock:
+            if self.settings.max_pending and self._pending >= self.settings.max_pending:
+                raise Busy(f"{self._pending} questions are being answered or waiting; ask again in a moment")
+            self._pending += 1
+        try:
+            return self._answer(question, k, history, since, until)
+        finally:
+            with self._pending_lock:
+                self._pending -= 1
+
+    def _answer(self, question: str, k: int | None, history, since: str, until: str) -> Result:
         s = self.settings
         window = date_window(since, until)
         question = question_text(question, s.max_question_chars)
@@ -141,7 +154,7 @@ class QAService:
         return Result(question, answers, passages[:k], confidence, interpreted, *window, bool(shown), guess)
 
     def _ask_again(self, question: str, history: list[str], window: tuple[str, str]) -> None:
-        self.ask(question, history=history, since=window[0], until=window[1])
+        self._answer(question, None, history, *window)  # part of the question that asked it: never busy
 
     def passages(self, question: str, history=(), k: int | None = None) -> list[Passage]:
         """The top `k` passages for `question` (default: the passages the reader reads)."""

@@ -128,6 +128,12 @@ class Settings:
     host: str = setting("127.0.0.1", "address the web server binds")
     port: int = setting(8000, "port the web server listens on", at_least=0, at_most=65535)
     workers: int = setting(1, "web server processes; each loads the models, all serve the same index files", at_least=1)
+    max_pending: int = setting(
+        64,
+        "questions one process answers or holds waiting at once; past it, asking is refused as busy (the API's 503"
+        " with Retry-After) instead of queueing without end (0: no limit)",
+        at_least=0,
+    )
     body_timeout: float = setting(
         30.0, "seconds a request's body may take to arrive (a client that never sends it gets a 408)", at_least=0.1
     )

@@ -331,3 +331,45 @@ def test_a_body_that_never_arrives_gets_a_408_not_a_held_connection(service):
                 answer += more
     assert answer.startswith(b"HTTP/1.1 408") and b"did not arrive within 1 seconds" in answer
     assert 0.9 <= waited < 5
+
+
+def test_questions_past_max_pending_are_refused_busy_with_retry_after(service):
+    """One question held in the reader fills `max_pending=1`: the next is told to come back, not queued."""
+    import copy
+    import json
+    import threading
+    import urllib.error
+    import urllib.request
+
+    started, release = threading.Event(), threading.Event()
+    runner = service.reader.runner
+
+    def held(inputs):
+        started.set()
+        release.wait(30)
+        return runner(inputs)
+
+    reader = copy.copy(service.reader)
+    reader.runner = held
+    qa = QAService(service.settings.replace(max_pending=1), service.embedder, reader)
+
+    def ask(url: str, question: str):
+        body = json.dumps({"question": question}).encode()
+        request = urllib.request.Request(f"{url}/api/ask", body, {"Content-Type": "application/json"})
+        try:
+            with urllib.request.urlopen(request, timeout=60) as r:
+                return r.status, dict(r.headers), json.loads(r.read())
+        except urllib.error.HTTPError as e:
+            return e.code, dict(e.headers), json.loads(e.read())
+
+    with live(create_app(qa.settings, qa)) as url:
+        first: list = []
+        thread = threading.Thread(target=lambda: first.append(ask(url, "Who is Dmitry Peskov?")))
+        thread.start()
+        assert started.wait(30)
+        status, headers, body = ask(url, "Who is the Iranian president?")
+        release.set()
+        thread.join(60)
+        again = ask(url, "Who is the Iranian president?")
+    assert status == 503 and headers["retry-after"] == "1" and "ask again in a moment" in body["detail"]
+    assert first[0][0] == 200 and again[0] == 200, "the held question and the one asked after it are answered"

@@ -22,7 +22,7 @@ from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
 from qa import QAService, QuestionError, Settings, UnknownArticle
-from qa.errors import ArticleError, FeedbackError, FeedbackUnavailable, IndexStateError, QAError
+from qa.errors import ArticleError, Busy, FeedbackError, FeedbackUnavailable, IndexStateError, QAError
 
 from .api import ADMIN, ApiController
 from .docs import LocalSwagger, assets_router
@@ -69,11 +69,13 @@ STATUS = {  # the HTTP status of each error the service raises on purpose (first
     UnknownArticle: 404,
     FeedbackUnavailable: 503,
     IndexStateError: 503,
+    Busy: 503,
 }
 
 
-def error_page(status: int, detail: str) -> Template:
-    return Template("error.html", context={"title": TITLES[status], "detail": detail}, status_code=status)
+def error_page(status: int, detail: str, title: str = "", headers: dict | None = None) -> Template:
+    context = {"title": title or TITLES[status], "detail": detail}
+    return Template("error.html", context=context, status_code=status, headers=headers)
 
 
 def _error(status: int):
@@ -85,9 +87,11 @@ def _error(status: int):
         if status == 503:
             log.warning("%s %s: 503, %s", request.method, request.url.path, detail)
             detail = public(detail, request.app.state.qa.settings.index_dir)
+        busy = isinstance(exc, Busy)  # says when to come back
+        headers = {"Retry-After": str(Busy.retry_after)} if busy else None
         if request.url.path.startswith("/api/"):
-            return Response({"status_code": status, "detail": clipped(detail)}, status_code=status)
-        return error_page(status, clipped(detail))
+            return Response({"status_code": status, "detail": clipped(detail)}, status_code=status, headers=headers)
+        return error_page(status, clipped(detail), "Too many questions at once" if busy else "", headers)
 
     return handler
 

@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from qa.errors import ReaderError
+from qa.models.cores import SharedCores
 from qa.models.tokenizer import INPUTS, FastTokenizer
 from qa.settings import BACKENDS
 
@@ -184,6 +185,8 @@ def open_runner(path: str | Path, backend: str, cache_dir: Path, threads: int = 
             export_int8(load_torch(path, offline)[0], onnx)
         except OSError as exc:
             raise ReaderError(f"cannot build the int8 reader in {cache_dir}: {exc}; {cache_hint('reader')}") from exc
+    threads = threads or len(os.sched_getaffinity(0))
+    runner = SharedCores(lambda n: OnnxRunner(onnx, n), threads) if threads > 1 else OnnxRunner(onnx, threads)
     if (Path(path) / "tokenizer.json").exists():  # no transformers (and so no PyTorch) to import
-        return OnnxRunner(onnx, threads), FastTokenizer(path)
-    return OnnxRunner(onnx, threads), load_tokenizer(path, offline)
+        return runner, FastTokenizer(path)
+    return runner, load_tokenizer(path, offline)
