@@ -1,12 +1,15 @@
 """End-to-end serving benchmark: POST /api/ask against `qa-web --workers N` at several client concurrencies.
 
-    .venv/bin/python -m benchmarks.serve [--workers 1 2] [--concurrency 1 8 32] [--requests 200]
+    .venv/bin/python -m benchmarks.serve [--workers 1 2] [--concurrency 1 8 32] [--requests 200] [--ray]
+                                          [--seconds S] [--add ARTICLE]
                                           [--index-dir index/bench/seed] [--answerer reader]
                                           [--questions FILE.jsonl] [--sample 100]
 
-Each run starts a fresh server on a free port, warms it up, then sends --requests questions (the seed questions,
-or --sample of those in --questions, cycled) from --concurrency client threads. Writes serve.md (a table) and
-serve.json under --out.
+Each run starts a fresh server on a free port, warms it up, then sends --requests questions (or asks for
+--seconds; the seed questions, or --sample of those in --questions, cycled) from --concurrency client threads.
+With --ray the server is `qa-web --ray` and --workers are its replicas; with --add, `qa index add ARTICLE` runs
+halfway through each row, on a copy of the index. Writes serve[-ray][-while-adding].md (a table) and .json under
+--out.
 """
 
 from __future__ import annotations
@@ -14,9 +17,12 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import socket
 import subprocess
 import sys
+import tempfile
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -40,25 +46,34 @@ def main() -> None:
     p.add_argument("--answerer", default=os.environ.get("QA_ANSWERER", "reader"))
     p.add_argument("--questions", type=Path, default=SEED_QUESTIONS, help='.jsonl of {"question": ...}')
     p.add_argument("--sample", type=int, default=100, help="questions drawn from --questions (seed 0)")
+    p.add_argument("--ray", action="store_true", help="serve with `qa-web --ray` (--workers are then replicas)")
+    p.add_argument("--seconds", type=float, default=0, help="ask for this long per row instead of --requests")
+    p.add_argument("--add", type=Path, help="halfway through each row, `qa index add` this file (to a copy)")
     p.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results")
     args = p.parse_args()
     index_dir = args.index_dir or service("seed").settings.index_dir
+    if args.add:  # the benchmark's index is left as it was
+        copy = Path(tempfile.mkdtemp(prefix="serve-")) / "index"
+        shutil.copytree(index_dir, copy, ignore=shutil.ignore_patterns(".lock"))
+        index_dir = copy
+    args.served = index_dir
     questions = [r["question"] for r in load_questions(args.questions, args.sample)]
     rows = []
     for workers in args.workers:
-        with Server(index_dir, workers, args.answerer) as url:
+        with Server(index_dir, workers, args.answerer, args.ray) as url:
             for concurrency in args.concurrency:
                 rows.append({"workers": workers, "concurrency": concurrency, **load(url, questions, concurrency, args)})
                 print(rows[-1], flush=True)
-    report.write(args.out, "serve", rows, table(rows, args, index_dir))
+    name = ("serve-ray" if args.ray else "serve") + ("-while-adding" if args.add else "")
+    report.write(args.out, name, rows, table(rows, args, index_dir))
 
 
 class Server:
     """`python -m web` in a child process on a free port, until the block ends."""
 
-    def __init__(self, index_dir: Path, workers: int, answerer: str):
-        self.args = [sys.executable, "-m", "web", "--index-dir", str(index_dir), "--workers", str(workers)]
-        self.args += ["--answerer", answerer]
+    def __init__(self, index_dir: Path, workers: int, answerer: str, ray: bool = False):
+        self.args = [sys.executable, "-m", "web", "--index-dir", str(index_dir), "--answerer", answerer]
+        self.args += ["--ray", "--replicas", str(workers)] if ray else ["--workers", str(workers)]
 
     def __enter__(self) -> str:
         with socket.socket() as s:
@@ -81,12 +96,25 @@ class Server:
 
 
 def load(url: str, questions: list[str], concurrency: int, args) -> dict:
-    """Latency percentiles and throughput of `args.requests` asks from `concurrency` threads (after a warm-up)."""
+    """Latency percentiles and throughput of `args.requests` asks (or asks for `args.seconds`) from `concurrency`
+    threads after a warm-up; with `args.add`, that file is added to the index halfway through."""
     for q in questions[:10]:
         _ask(url, q)
     started = time.perf_counter()
+    stop = started + args.seconds if args.seconds else None
+    added: list[int] = []  # the exit status of `qa index add`
+    if args.add:
+        threading.Timer((args.seconds or 10) / 2, _add, (args.served, args.add, added)).start()
+
+    def client(n: int) -> list[tuple[float, bool]]:
+        out, i = [], n
+        while (stop and time.perf_counter() < stop) or (not stop and i < args.requests):
+            out.append(_ask(url, questions[i % len(questions)]))
+            i += concurrency
+        return out
+
     with ThreadPoolExecutor(concurrency) as pool:
-        results = list(pool.map(lambda i: _ask(url, questions[i % len(questions)]), range(args.requests)))
+        results = [r for rs in pool.map(client, range(concurrency)) for r in rs]
     seconds = time.perf_counter() - started
     latencies = [ms for ms, ok in results if ok]
     return {
@@ -94,7 +122,15 @@ def load(url: str, questions: list[str], concurrency: int, args) -> dict:
         "latency_ms_p50": round(float(np.percentile(latencies, 50)), 1) if latencies else None,
         "latency_ms_p95": round(float(np.percentile(latencies, 95)), 1) if latencies else None,
         "errors": sum(not ok for _, ok in results),
+        **({"article_added": added == [0]} if args.add else {}),
     }
+
+
+def _add(index_dir: Path, path: Path, status: list[int]) -> None:
+    """`qa index add` of `path` to the index being served, in its own process, as an operator would."""
+    run = subprocess.run([sys.executable, "-m", "qa", "index", "add", str(path), "--index-dir", str(index_dir)],
+                         cwd=ROOT, capture_output=True)  # fmt: skip
+    status.append(run.returncode)
 
 
 def _ask(url: str, question: str) -> tuple[float, bool]:
@@ -119,13 +155,18 @@ def _ready(url: str) -> bool:
 
 
 def table(rows: list[dict], args, index_dir: Path) -> str:
+    per_row = f"{args.seconds:g} s" if args.seconds else f"{args.requests} requests"
+    added = f", `qa index add {args.add.name}` halfway through each row" if args.add else ""
     caption = (
-        f"POST /api/ask, {args.requests} requests per row, answerer={args.answerer}, index {index_dir} "
+        f"POST /api/ask, {per_row} per row{added}, answerer={args.answerer}, index {index_dir} "
         f"({read_manifest(index_dir).chunks:,} chunks), questions {args.questions.name}, "
         f"{len(os.sched_getaffinity(0))} cores"
     )
-    keys = ("workers", "concurrency", "requests_per_second", "latency_ms_p50", "latency_ms_p95", "errors")
-    columns = ["workers", "concurrency", "requests/s", "p50 ms", "p95 ms", "errors"]
+    keys = ["workers", "concurrency", "requests_per_second", "latency_ms_p50", "latency_ms_p95", "errors"]
+    columns = ["replicas (Ray Serve)" if args.ray else "workers", *keys[1:]]
+    columns[2:5] = ["requests/s", "p50 ms", "p95 ms"]
+    if args.add:
+        keys, columns = [*keys, "article_added"], [*columns, "article added"]
     return report.markdown(caption, columns, [[r[k] for k in keys] for r in rows])
 
 

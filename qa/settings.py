@@ -128,6 +128,12 @@ class Settings:
     host: str = setting("127.0.0.1", "address the web server binds")
     port: int = setting(8000, "port the web server listens on", at_least=0, at_most=65535)
     workers: int = setting(1, "web server processes; each loads the models, all serve the same index files", at_least=1)
+    replicas: int = setting(
+        2,
+        "qa-web --ray: Ray Serve replicas of the app, each loading the models once (0: as many as the load needs, up"
+        " to what the cluster's cores hold; see README, Serving on Ray)",
+        at_least=0,
+    )
     max_pending: int = setting(
         64,
         "questions one process answers or holds waiting at once; past it, asking is refused as busy (the API's 503"

@@ -339,9 +339,22 @@ def test_the_empty_chat_says_what_it_does_and_offers_questions_to_click(sized, b
     expect(sized.locator(".turn .answer").first).to_be_visible()
 
 
+def test_a_reply_arriving_after_new_chat_stays_out_of_the_new_chat(page, base_url):
+    expect = playwright.expect
+    with page.expect_response("**/api/ask") as answered:
+        ask_in_new_chat(page, base_url, "Who is the Italian foreign minister?")
+        page.click("#clear")  # while the question is still being answered
+    answered.value.finished()
+    page.wait_for_timeout(200)
+    expect(page.locator(".turn")).to_have_count(0)
+    page.reload()  # nor is it kept as the stored conversation (the next question's history)
+    expect(page.locator(".turn")).to_have_count(0)
+
+
 def test_a_dates_filter_shows_when_closed_and_new_chat_clears_it_with_an_undo(page, base_url):
     expect = playwright.expect
     ask_in_new_chat(page, base_url, "Who is the Italian foreign minister?")
+    expect(page.locator(".turn .answer").first).to_be_visible()  # answered: the chat has a turn to undo
     page.click("#dates summary")
     page.fill("#since", "2017-04-01")
     page.dispatch_event("#since", "change")

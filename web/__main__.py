@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import socket
 import sys
+import time
 
 import uvicorn
 from uvicorn.supervisors import Multiprocess
 
 from qa import QAService
 from qa.cli import settings_from, settings_parser
-from qa.errors import IndexStateError
+from qa.errors import ClusterError, IndexStateError
 
 
 def port_problem(host: str, port: int) -> str | None:
@@ -45,8 +47,17 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="qa-web", description="Serve the News QA chat and JSON API.", parents=[settings_parser()]
     )
+    parser.add_argument(
+        "--ray",
+        nargs="?",
+        const="",
+        metavar="ADDRESS",
+        help="serve `replicas` copies of the app on Ray Serve: a cluster (host:port or ray://host:port); without "
+        "ADDRESS, RAY_ADDRESS or a local Ray instance",
+    )
     try:
-        settings = settings_from(parser.parse_args(argv))
+        args = parser.parse_args(argv)
+        settings = settings_from(args)
     except ValueError as exc:  # a setting it cannot read, or a value it does not accept
         print(f"qa-web: {exc}", file=sys.stderr)
         return 2
@@ -62,6 +73,8 @@ def main(argv: list[str] | None = None) -> int:
     if qa.manifest() is None:
         print(f"No index in {settings.index_dir} yet: indexing {settings.seeds_dir}/ first", file=sys.stderr)
     qa.ensure_index()  # once, before the workers start
+    if args.ray is not None:
+        return _on_ray(settings, args.ray)
     print(f"News QA: open http://{settings.host}:{settings.port}/ once the models are loaded", file=sys.stderr)
     cores = len(os.sched_getaffinity(0))
     threads = settings.reader_threads or max(1, cores // settings.workers)  # no oversubscription
@@ -70,6 +83,25 @@ def main(argv: list[str] | None = None) -> int:
     # supervised even with one worker: a worker that dies (the OOM killer; SIGBUS from a memory-mapped index
     # file cut short under it) is started again, and then refuses a damaged generation by its checksums
     Multiprocess(config, sockets=[config.bind_socket()]).run()
+    return 0
+
+
+def _on_ray(settings, address: str) -> int:
+    from web import replicas
+
+    try:
+        url = replicas.deploy(settings, address)
+    except ClusterError as exc:
+        print(f"qa-web: {exc}", file=sys.stderr)
+        return 2
+    count = f"{settings.replicas} replicas" if settings.replicas else "replicas autoscaled"
+    print(f"News QA on Ray Serve ({count}): open {url}/", file=sys.stderr)
+    signal.signal(signal.SIGTERM, signal.default_int_handler)  # stopped either way, Serve and Ray shut down
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        replicas.shutdown()
     return 0
 
 

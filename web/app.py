@@ -47,12 +47,13 @@ def public(message: str, index_dir: Path) -> str:
 
 @get("/health", include_in_schema=False, sync_to_thread=True)
 def health(qa: NamedDependency[QAService]) -> Response:
-    """200 while an index generation is being served (status "degraded" if a newer one is broken), else 503."""
+    """200 while an index generation is being served (status "degraded" if a newer one is broken), else 503; each
+    worker or Ray Serve replica answers for itself (`process`: its process id)."""
     status = qa.status()
     s = qa.settings
     if status["index_error"]:
         status["index_error"] = public(status["index_error"], s.index_dir)
-    body = {**status, "model": s.model, "reader": s.reader, "reader_backend": s.reader_backend}
+    body = {**status, "model": s.model, "reader": s.reader, "reader_backend": s.reader_backend, "process": os.getpid()}
     return Response(body, status_code=503 if status["status"] == "no index" else 200)
 
 

@@ -25,8 +25,22 @@ def _ray():
         import ray
         import ray.data  # noqa: F401 - the pipeline needs Ray Data, not only the core
     except ImportError:
-        raise ClusterError("--ray needs Ray Data: pip install -e '.[cluster]' (or pip install 'ray[data]')") from None
+        raise ClusterError("--ray needs Ray: pip install -e '.[cluster]' (or pip install 'ray[data,serve]')") from None
     return ray
+
+
+def connect(address: str | None) -> bool:
+    """Join Ray at `address` (`host:port` or `ray://host:port`; empty or None: RAY_ADDRESS, else a local instance
+    started here) unless this process has already; True when it connected now (and so shuts Ray down after)."""
+    ray = _ray()
+    if ray.is_initialized():
+        return False
+    where = address or os.environ.get("RAY_ADDRESS") or None
+    try:
+        ray.init(address=where, include_dashboard=False, log_to_driver=False, logging_level=logging.WARNING)
+    except (ConnectionError, RuntimeError, ValueError) as exc:
+        raise ClusterError(f"cannot reach the Ray cluster {where!r}: {exc}") from None
+    return True
 
 
 def _chunk_rows(row: dict, chunk_chars: int, chunk_overlap: int) -> list[dict]:
@@ -69,19 +83,8 @@ def chunk_and_embed(
     `ray://host:port`); empty or None uses RAY_ADDRESS, else starts a local Ray instance. `actors` embedders
     (0: one per CPU of the cluster)."""
     ray = _ray()
-    started_here = not ray.is_initialized()
-    try:
-        if started_here:
-            ray.init(
-                address=address or os.environ.get("RAY_ADDRESS") or None,
-                include_dashboard=False,
-                log_to_driver=False,
-                logging_level=logging.WARNING,
-            )
-            logging.getLogger("ray.data").setLevel(logging.WARNING)
-    except (ConnectionError, RuntimeError, ValueError) as exc:
-        where = address or os.environ.get("RAY_ADDRESS")
-        raise ClusterError(f"cannot reach the Ray cluster {where!r}: {exc}") from None
+    started_here = connect(address)
+    logging.getLogger("ray.data").setLevel(logging.WARNING)
     try:
         ctx = ray.data.DataContext.get_current()
         ctx.enable_progress_bars = settings.progress

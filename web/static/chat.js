@@ -190,6 +190,7 @@
 
   async function ask(question) {
     const history = turns.map((t) => t.question).slice(-maxHistory);
+    const chat = turns;  // "New chat" replaces it: a reply that comes back after that belongs to no chat shown
     const reply = addTurn(question);
     intro.hidden = true;
     button.disabled = true;
@@ -208,12 +209,14 @@
           : "The server cannot be reached: check your connection, or whether it is running.");
       });
       const body = await res.json().catch(() => ({}));
+      if (turns !== chat || !reply.isConnected) return;
       if (!res.ok) throw new Error(failure(res.status, body.detail));
       renderReply(reply, body);
       reveal(reply.closest(".turn"));
       turns.push({ question, response: body });
       save(turns);
     } catch (err) {
+      if (turns !== chat || !reply.isConnected) return;
       reply.closest(".turn").remove();
       showError(err.message || String(err));
       input.value = question;
