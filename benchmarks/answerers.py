@@ -10,9 +10,9 @@ answerers.md (one row per question: each one's top answer, right or not) and ans
 from __future__ import annotations
 
 import argparse
-import json
 from pathlib import Path
 
+from benchmarks import report
 from benchmarks.squad import ROOT, SEED_QUESTIONS, service
 from qa import QAService
 from qa.evaluation.report import load_questions
@@ -28,7 +28,7 @@ def verdict(qa: QAService, row: dict) -> tuple[str, bool]:
     return top, exact(top, row["answers"]) if row["answers"] else not answers
 
 
-def compare(reader: QAService, rules: QAService, rows: list[dict], name: str) -> tuple[list[dict], list[str]]:
+def compare(reader: QAService, rules: QAService, rows: list[dict], name: str) -> tuple[list[dict], str]:
     """Each question's answer by each, and the markdown table of them."""
     out = []
     for row in rows:
@@ -36,21 +36,17 @@ def compare(reader: QAService, rules: QAService, rows: list[dict], name: str) ->
         out.append({"question": row["question"], "gold": row["answers"], "reader": by_reader,
                     "reader_right": reader_right, "rules": by_rules, "rules_right": rules_right})  # fmt: skip
     only_rules = [r["question"] for r in out if r["rules_right"] and not r["reader_right"]]
-    lines = [
-        f"Reader and rules on {name} (+ the README's question), seed index",
-        "",
-        "| question | gold | reader | rules |",
-        "|---|---|---|---|",
-        *(
-            f"| {r['question']} | {' / '.join(r['gold']) or '(abstain)'} | {r['reader'] or '(abstains)'}"
-            f" {'✓' if r['reader_right'] else '✗'} | {r['rules'] or '(abstains)'} {'✓' if r['rules_right'] else '✗'} |"
-            for r in out
-        ),
-        "",
-        f"right: reader {sum(r['reader_right'] for r in out)} / {len(out)}, rules {sum(r['rules_right'] for r in out)}"
-        f" / {len(out)}; only the rules answer: {', '.join(only_rules) or 'none (the rules can go)'}",
-    ]
-    return out, lines
+
+    def shown(r: dict, who: str) -> str:
+        return f"{r[who] or '(abstains)'} {'✓' if r[who + '_right'] else '✗'}"
+
+    cells = [[r["question"], " / ".join(r["gold"]) or "(abstain)", shown(r, "reader"), shown(r, "rules")] for r in out]
+    right = f"right: reader {sum(r['reader_right'] for r in out)} / {len(out)}, rules"
+    right += f" {sum(r['rules_right'] for r in out)} / {len(out)}; only the rules answer: "
+    right += ", ".join(only_rules) or "none (the rules can go)"
+    caption = f"Reader and rules on {name} (+ the README's question), seed index"
+    text = report.markdown(caption, ["question", "gold", "reader", "rules"], cells) + "\n" + right + "\n"
+    return out, text
 
 
 def main() -> None:
@@ -60,11 +56,8 @@ def main() -> None:
     args = p.parse_args()
     reader = service("seed")
     rules = QAService(reader.settings.replace(answerer="rules"), reader.embedder, reader.reader)
-    out, lines = compare(reader, rules, [INTRODUCED_WITH, *load_questions(args.questions)], args.questions.name)
-    args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / "answerers.md").write_text("\n".join(lines) + "\n")
-    (args.out / "answerers.json").write_text(json.dumps(out, indent=2) + "\n")
-    print("\n".join(lines))
+    out, text = compare(reader, rules, [INTRODUCED_WITH, *load_questions(args.questions)], args.questions.name)
+    report.write(args.out, "answerers", out, text)
 
 
 if __name__ == "__main__":

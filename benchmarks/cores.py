@@ -11,7 +11,6 @@ measurement behind `qa.models.cores.SharedCores`, and why the reader does not ba
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import threading
 import time
@@ -19,6 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
+from benchmarks import report
 from benchmarks.squad import ROOT, SEED_QUESTIONS, service
 from qa.evaluation.report import load_questions
 from qa.models.reader import tokenizer_windows
@@ -82,17 +82,11 @@ def main() -> None:
             {"setup": label, "questions_per_second": round(rate(runners, requests, per_call, pad, args.seconds), 1)}
         )
         print(rows[-1], flush=True)
-    lines = [
-        f"Reader only (int8 ONNX, 5 passages per question, seed questions), {cores} cores, {args.seconds:g} s per row",
-        "",
-        "| setup | questions/s |",
-        "|---|---|",
-        *(f"| {r['setup']} | {r['questions_per_second']} |" for r in rows),
-    ]
-    args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / "cores.md").write_text("\n".join(lines) + "\n")
-    (args.out / "cores.json").write_text(json.dumps(rows, indent=2) + "\n")
-    print("\n".join(lines))
+    caption = (
+        f"Reader only (int8 ONNX, 5 passages per question, seed questions), {cores} cores, {args.seconds:g} s per row"
+    )
+    cells = [[r["setup"], r["questions_per_second"]] for r in rows]
+    report.write(args.out, "cores", rows, report.markdown(caption, ["setup", "questions/s"], cells))
 
 
 if __name__ == "__main__":

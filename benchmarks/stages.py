@@ -12,7 +12,6 @@ table in the README is worked out from them and `benchmarks.serve`.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import time
 from collections import defaultdict
@@ -20,6 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
+from benchmarks import report
 from benchmarks.squad import ROOT, V1_DEV, WORK, require
 from qa import QAService, Settings
 from qa.evaluation.report import load_questions
@@ -72,18 +72,12 @@ def main() -> None:
     total = ms.sum(axis=1)
     table["total"] = {"mean": round(float(total.mean()), 1), "p95": round(float(np.percentile(total, 95)), 1)}
     n, chunks = len(per_question), qa.current().snapshot.manifest.chunks
-    lines = [
+    caption = (
         f"Core-ms per question by stage: {n} SQuAD v1.1 dev questions, {chunks}-chunk index, reader on 1 thread,"
-        f" one question at a time ({n / wall:.1f} questions/s on one core)",
-        "",
-        "| stage | mean core-ms | p95 core-ms |",
-        "|---|---|---|",
-        *(f"| {s} | {v['mean']} | {v['p95']} |" for s, v in table.items()),
-    ]
-    args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / "stages.md").write_text("\n".join(lines) + "\n")
-    (args.out / "stages.json").write_text(json.dumps(table, indent=2) + "\n")
-    print("\n".join(lines))
+        f" one question at a time ({n / wall:.1f} questions/s on one core)"
+    )
+    cells = [[s, v["mean"], v["p95"]] for s, v in table.items()]
+    report.write(args.out, "stages", table, report.markdown(caption, ["stage", "mean core-ms", "p95 core-ms"], cells))
 
 
 if __name__ == "__main__":

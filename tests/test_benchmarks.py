@@ -31,9 +31,10 @@ def test_serving_benchmark_smoke(fresh_service, tmp_path):
 def test_answerers_benchmark_asks_both_answerers(service, rules):
     from benchmarks.answerers import INTRODUCED_WITH, compare
 
-    out, lines = compare(service, rules, [INTRODUCED_WITH], "seed")
+    out, text = compare(service, rules, [INTRODUCED_WITH], "seed")
     assert out[0]["rules"] == "Boris Johnson" and out[0]["rules_right"]
     assert out[0]["reader_right"] == (out[0]["reader"] == "Boris Johnson")
+    lines = text.splitlines()
     assert lines[2] == "| question | gold | reader | rules |" and "who threatened sanctions?" in lines[4]
 
 
