@@ -29,7 +29,7 @@ from qa.cli import parser, settings_from
 from qa.service import QAService
 t1 = time.perf_counter()
 qa = QAService(settings_from(parser().parse_args(["ask", "x"])))
-qa.current(); qa.reader
+qa.warm_up()
 t2 = time.perf_counter()
 qa.ask(sys.argv[1])
 t3 = time.perf_counter()

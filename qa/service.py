@@ -99,6 +99,11 @@ class QAService:
         """The generation being served (see `qa.store.live.LiveIndex.current`)."""
         return self.live.current()
 
+    def warm_up(self) -> None:
+        """Open the index and make what answering needs, the models included, before the first question."""
+        served = self.current()
+        served.retriever, served.answerer  # noqa: B018 - made on first use, so used here
+
     def status(self) -> dict:
         return self.live.status()
 

@@ -131,7 +131,7 @@ def create_app(settings: Settings | None = None, qa: QAService | None = None) ->
         service = qa or QAService(settings)
         try:
             await to_thread.run_sync(service.ensure_index)
-            await to_thread.run_sync(service.current)  # load model and index before the first request
+            await to_thread.run_sync(service.warm_up)  # load the models and the index before the first request
         except IndexStateError as exc:  # serve /health and error pages; the index may be rebuilt meanwhile
             log.error("%s", exc)
         app.state.qa = service

@@ -77,7 +77,7 @@ def evaluate(
             "chunks_per_second": round(report.chunks_per_second, 1),
         }
     rows = load_questions(questions, sample, seed)
-    service.current()  # load before timing
+    service.warm_up()  # load before timing
     windows_before, reader_before = (reader.windows_read, reader.seconds) if reader else (0, 0.0)
     counts = Counter()
     em = f1s = em_any = recall = doc_recall = 0.0
