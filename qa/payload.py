@@ -9,6 +9,7 @@ from qa.types import Answer, Result
 
 NO_ANSWER = "No answer found in the indexed articles."
 SENTENCE_LIKE = 0.8  # an answer this much of its sentence's length is shown once, as the highlighted quote
+UNSURE = 0.6  # a reader's answer below this probability is drawn as uncertain
 NOT_SURE = "No answer the reader is sure of: its best guess is below, with the passages it read."
 
 

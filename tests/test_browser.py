@@ -220,6 +220,20 @@ def test_a_sentence_long_answer_is_shown_once(page, base_url, text, shown_apart)
     expect(page.locator(".turn .sentence mark")).to_have_text(text)
 
 
+def test_answers_below_the_unsure_probability_are_drawn_uncertain_by_the_server_and_the_script(page, base_url):
+    """Both renderings take the threshold from qa.payload.UNSURE: the page the server sends, and the chat's script
+    redrawing the stored conversation."""
+    expect = playwright.expect
+    page.goto(base_url + "/?q=Who%20is%20the%20British%20Foreign%20Secretary%3F")  # Boris Johnson, 0.59
+    expect(page.locator(".turn .answer")).to_have_count(1)
+    expect(page.locator(".turn .answer.unsure")).to_have_count(1)
+    page.reload()  # the script draws it again, from the stored turn
+    expect(page.locator(".turn .answer.unsure")).to_have_count(1)
+    ask_in_new_chat(page, base_url, "Who is the Italian foreign minister?")  # Angelino Alfano, 0.73
+    expect(page.locator(".turn .answer")).to_have_count(1)
+    expect(page.locator(".turn .answer.unsure")).to_have_count(0)
+
+
 def test_citation_jump_centres_the_span_below_the_title(sized, base_url):
     expect = playwright.expect
     ask_in_new_chat(sized, base_url, "What killed more than 80 people in Idlib province?")

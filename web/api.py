@@ -15,7 +15,7 @@ from litestar.exceptions import ClientException, HTTPException
 from litestar.params import FromPath, JSONBody, Parameter
 
 from qa import QAService
-from qa.ingest.fetch import is_url
+from qa.ingest.fetch import FEED_TYPES, is_url
 from qa.ingest.formats import from_record
 from qa.payload import AskResponse, to_response
 from qa.types import ArticleSummary
@@ -25,7 +25,6 @@ from .security import admin_only, shallow, strict_json
 PAGE, MAX_PAGE = 100, 1000  # articles per page of GET /api/articles: default and most
 MAX_OFFSET = 10**15  # past any collection, and inside SQLite's 64-bit integers
 ADMIN = "adminToken"  # the OpenAPI security scheme of the routes that change the index: a bearer token
-FEED_TYPES = ("application/rss+xml", "application/atom+xml", "application/xml", "text/xml")
 UPLOAD_BYTES = 8 * 1024 * 1024  # body of POST /api/articles (each article is also held to max_article_bytes)
 
 

@@ -10,7 +10,16 @@ from litestar.params import FromPath, FromQuery
 from litestar.response import Template
 
 from qa import QAService, QuestionError
-from qa.payload import SENTENCE_LIKE, by_article, cited_as, published_window, score_help, score_label, to_response
+from qa.payload import (
+    SENTENCE_LIKE,
+    UNSURE,
+    by_article,
+    cited_as,
+    published_window,
+    score_help,
+    score_label,
+    to_response,
+)
 
 LISTED = 200  # articles named in the chat's side list, newest first; GET /api/articles pages through the rest
 
@@ -50,6 +59,7 @@ class PageController(Controller):
             "cited_as": cited_as,
             "by_article": by_article,
             "sentence_like": SENTENCE_LIKE,
+            "unsure": UNSURE,
             "published_window": published_window,
             "max_chars": qa.settings.max_question_chars,
             "examples": [q.strip() for q in qa.settings.examples.split("|") if q.strip()],

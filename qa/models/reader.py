@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -137,8 +136,7 @@ class SpanReader:
     def from_settings(cls, s: Settings) -> SpanReader:
         """The reader the settings name, on its backend and threads, with its calibration and answerable prior."""
         path = reader_path(s.reader)
-        threads = s.reader_threads or len(os.sched_getaffinity(0))
-        runner, tokenizer = open_runner(path, s.reader_backend, s.cache_dir, threads, s.offline)
+        runner, tokenizer = open_runner(path, s.reader_backend, s.cache_dir, s.reader_threads, s.offline)
         calibrator = Calibrator.load(path).with_prior(s.answerable_prior)
         return cls(runner, tokenizer, s.reader_max_length, s.reader_stride, s.max_answer_tokens, calibrator)
 

@@ -173,9 +173,11 @@ def export_int8(model, target: Path, outputs: tuple[str, ...] = ("start_logits",
 
 
 def open_runner(path: str | Path, backend: str, cache_dir: Path, threads: int = 0, offline: bool = True):
-    """(runner, tokenizer) for the checkpoint at `path`; the int8 ONNX copy is built on first use."""
+    """(runner, tokenizer) for the checkpoint at `path` on `threads` threads (0: the cores this process may use);
+    the int8 ONNX copy is built on first use."""
     if backend not in BACKENDS:
         raise ReaderError(f"unknown reader backend {backend!r}; choose one of {', '.join(BACKENDS)}")
+    threads = threads or len(os.sched_getaffinity(0))
     if backend == "torch":
         model, tokenizer = load_torch(path, offline)
         return TorchRunner(model, threads), tokenizer
@@ -185,7 +187,6 @@ def open_runner(path: str | Path, backend: str, cache_dir: Path, threads: int = 
             export_int8(load_torch(path, offline)[0], onnx)
         except OSError as exc:
             raise ReaderError(f"cannot build the int8 reader in {cache_dir}: {exc}; {cache_hint('reader')}") from exc
-    threads = threads or len(os.sched_getaffinity(0))
     runner = SharedCores(lambda n: OnnxRunner(onnx, n), threads) if threads > 1 else OnnxRunner(onnx, threads)
     if (Path(path) / "tokenizer.json").exists():  # no transformers (and so no PyTorch) to import
         return runner, FastTokenizer(path)

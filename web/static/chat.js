@@ -15,8 +15,8 @@
   // The trained reader's score is a calibrated probability of being right; the rules' is a match score.
   const calibrated = document.getElementById("chat").dataset.answerer === "reader";
   const scoreLabel = (score) => (calibrated ? `${Math.round(100 * score)}% likely right` : `score ${score.toFixed(2)}`);
-  const SCORE_HELP = document.getElementById("chat").dataset.scoreHelp;  // qa.payload.score_help
-  const UNSURE = 0.6;  // below this an answer is drawn as uncertain
+  const { scoreHelp: SCORE_HELP, unsure, sentenceLike: SENTENCE_LIKE } = document.getElementById("chat").dataset;
+  const UNSURE = Number(unsure);  // qa.payload.UNSURE: below this an answer is drawn as uncertain
 
   const load = () => { try { return JSON.parse(sessionStorage.getItem(KEY)) || []; } catch { return []; } };
   const save = (turns) => sessionStorage.setItem(KEY, JSON.stringify(turns.slice(-50)));
@@ -80,7 +80,7 @@
   }
 
   // Most of its sentence: shown once, as the highlighted quote (qa.payload.SENTENCE_LIKE).
-  const sentenceLike = (a) => a.text.length >= 0.8 * a.sentence.length;
+  const sentenceLike = (a) => a.text.length >= Number(SENTENCE_LIKE) * a.sentence.length;
 
   // One answer (or, with `guess`, the reader's best candidate after it abstained, which is not an answer).
   function renderAnswer(a, question, guess = false) {
