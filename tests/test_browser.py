@@ -224,6 +224,8 @@ def test_answers_below_the_unsure_probability_are_drawn_uncertain_by_the_server_
     """Both renderings take the threshold from qa.payload.UNSURE: the page the server sends, and the chat's script
     redrawing the stored conversation."""
     expect = playwright.expect
+    page.goto(base_url + "/")
+    page.click("#clear")  # the served turn joins the stored conversation: start from none
     page.goto(base_url + "/?q=Who%20is%20the%20British%20Foreign%20Secretary%3F")  # Boris Johnson, 0.59
     expect(page.locator(".turn .answer")).to_have_count(1)
     expect(page.locator(".turn .answer.unsure")).to_have_count(1)
