@@ -22,7 +22,7 @@ from benchmarks import report
 from benchmarks.squad import ROOT, SEED_QUESTIONS, service
 from qa.evaluation.report import load_questions
 from qa.models.reader import tokenizer_windows
-from qa.models.runtime import OnnxRunner, reader_path, weights_id
+from qa.models.runtime import OnnxRunner, reader_onnx, reader_path
 
 
 def batched(requests: list[dict], pad: int) -> dict:
@@ -63,7 +63,7 @@ def main() -> None:
     args = p.parse_args()
     qa = service("seed")
     reader, cores = qa.reader, len(os.sched_getaffinity(0))
-    onnx = Path(qa.settings.cache_dir) / f"reader-{weights_id(Path(reader_path(qa.settings.reader)))}.int8.onnx"
+    onnx = reader_onnx(reader_path(qa.settings.reader), qa.settings.cache_dir)
     pad = getattr(reader.tokenizer, "pad_token_id", None) or 0
     questions = [row["question"] for row in load_questions(SEED_QUESTIONS)]
     requests = [

@@ -71,3 +71,8 @@ class ReaderError(QAError, RuntimeError):
 
 class ClusterError(QAError, RuntimeError):
     """Ray is not installed or the cluster cannot be reached."""
+
+
+class Abandoned(QAError, RuntimeError):
+    """The one who asked has gone (closed the page, timed out) while the question waited: it is dropped unread,
+    so that the cores go to questions someone still waits for."""

@@ -4,6 +4,7 @@ answering, conversation, feedback) and owns nothing they do."""
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import asdict
 from datetime import UTC, datetime
 from functools import cached_property
@@ -12,9 +13,10 @@ from qa.answering.base import Answerer, newest_first
 from qa.answering.choice import answerer
 from qa.conversation.inputs import date_window, history_texts, passage_count, question_text
 from qa.conversation.memory import Conversation, other_than
-from qa.errors import Busy, IndexStateError, UnknownArticle
+from qa.errors import Abandoned, Busy, IndexStateError, UnknownArticle
 from qa.feedback import Feedback, FeedbackLog
 from qa.ingest.indexer import Indexer
+from qa.models.cores import WANTED
 from qa.models.embedding import CachedEncoder, Embedder
 from qa.models.reader import SpanReader
 from qa.search.retrieval import Retriever
@@ -123,17 +125,31 @@ class QAService:
 
     # --- asking -----------------------------------------------------------------------------------
 
-    def ask(self, question: str, k: int | None = None, history=(), since: str = "", until: str = "") -> Result:
+    def ask(
+        self,
+        question: str,
+        k: int | None = None,
+        history=(),
+        since: str = "",
+        until: str = "",
+        wanted: Callable[[], bool] | None = None,
+    ) -> Result:
         """Extractive answers to `question`, with the passages they came from; no answers = abstain. `since` /
         `until` (ISO dates) search only articles published in that window; answers from different articles
-        are shown newest first. Busy when `max_pending` questions are being answered or waiting already."""
+        are shown newest first. Busy when `max_pending` questions are being answered or waiting already;
+        Abandoned when `wanted()` turns false (the asker has gone) before the question is read."""
+        if wanted and not wanted():
+            raise Abandoned("the question was dropped unasked: no one waits for it any more")
         with self._pending_lock:
             if self.settings.max_pending and self._pending >= self.settings.max_pending:
                 raise Busy(f"{self._pending} questions are being answered or waiting; ask again in a moment")
             self._pending += 1
+        token = WANTED.set(wanted) if wanted else None
         try:
             return self._answer(question, k, history, since, until)
         finally:
+            if token:
+                WANTED.reset(token)
             with self._pending_lock:
                 self._pending -= 1
 

@@ -333,6 +333,57 @@ def test_a_body_that_never_arrives_gets_a_408_not_a_held_connection(service):
     assert 0.9 <= waited < 5
 
 
+def test_a_question_whose_client_hangs_up_while_it_waits_is_never_read(service):
+    """One question holds the only core; a second client sends its question and hangs up while it waits: the
+    reader never reads it, and the question after it is answered as usual."""
+    import copy
+    import json
+    import socket
+    import threading
+    import time
+    import urllib.request
+    from urllib.parse import urlsplit
+
+    from qa.models.cores import SharedCores
+
+    started, release, read = threading.Event(), threading.Event(), []
+    runner = service.reader.runner
+
+    def held(inputs):
+        read.append(inputs["input_ids"].shape)
+        if len(read) == 1:
+            started.set()
+            release.wait(30)
+        return runner(inputs)
+
+    reader = copy.copy(service.reader)
+    reader.runner = SharedCores(lambda threads: held, 1)
+    qa = QAService(service.settings, service.embedder, reader)
+
+    def ask(url: str, question: str) -> int:
+        body = json.dumps({"question": question}).encode()
+        request = urllib.request.Request(f"{url}/api/ask", body, {"Content-Type": "application/json"})
+        with urllib.request.urlopen(request, timeout=60) as r:
+            return r.status
+
+    with live(create_app(qa.settings, qa)) as url:
+        first: list = []
+        thread = threading.Thread(target=lambda: first.append(ask(url, "Who is Dmitry Peskov?")))
+        thread.start()
+        assert started.wait(30)
+        body = json.dumps({"question": "Who is the Iranian president?"}).encode()
+        where = urlsplit(url)
+        with socket.create_connection((where.hostname, where.port)) as conn:
+            head = f"POST /api/ask HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: {len(body)}"
+            conn.sendall(f"{head}\r\n\r\n".encode() + body)
+            time.sleep(0.5)  # it waits for the core
+        time.sleep(0.5)  # hung up: the server hears it
+        release.set()
+        thread.join(60)
+        assert first == [200] and len(read) == 1, "the held question answered, the abandoned one never read"
+        assert ask(url, "Who is the Iranian president?") == 200 and len(read) == 2
+
+
 def test_questions_past_max_pending_are_refused_busy_with_retry_after(service):
     """One question held in the reader fills `max_pending=1`: the next is told to come back, not queued."""
     import copy

@@ -65,3 +65,31 @@ def test_a_failing_call_gives_its_cores_back():
         thread.join(5)
         assert not thread.is_alive(), "a failed call kept its cores"
     assert len(failures) == 3
+
+
+def test_a_call_whose_asker_has_gone_is_dropped_while_it_waits_and_its_turn_goes_to_the_next():
+    from qa.errors import Abandoned
+    from qa.models.cores import WANTED
+
+    record, gone = Recorder(), threading.Event()
+    cores = SharedCores(record.make, 1)
+    first = threading.Thread(target=cores, args=(0.6,))
+    first.start()
+    time.sleep(0.05)
+    dropped: list = []
+
+    def waiting():
+        WANTED.set(lambda: not gone.is_set())
+        try:
+            cores(0.0)
+        except Abandoned as exc:
+            dropped.append(exc)
+
+    second = threading.Thread(target=waiting)
+    second.start()
+    time.sleep(0.05)
+    gone.set()
+    second.join(2)
+    assert dropped and first.is_alive(), "dropped while the first call still held the core"
+    first.join()
+    assert record.used == [1] and cores(0.0) == 1, "it never ran, and the core is free for the next call"

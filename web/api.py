@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Literal, TypeVar
 
+import anyio
 import msgspec
 from anyio import to_thread
 from litestar import Controller, Request, delete, get, post
@@ -25,6 +29,7 @@ from .security import admin_only, shallow, strict_json
 PAGE, MAX_PAGE = 100, 1000  # articles per page of GET /api/articles: default and most
 MAX_OFFSET = 10**15  # past any collection, and inside SQLite's 64-bit integers
 ADMIN = "adminToken"  # the OpenAPI security scheme of the routes that change the index: a bearer token
+T = TypeVar("T")
 UPLOAD_BYTES = 8 * 1024 * 1024  # body of POST /api/articles (each article is also held to max_article_bytes)
 
 
@@ -90,21 +95,25 @@ class ArticleView:
     authors: list[str]
 
 
-def json_body(model: type) -> dict:
-    """Options of a POST route whose body must be exactly `model` as JSON (checked before the handler runs)."""
-    return {"sync_to_thread": True, "before_request": strict_json(model)}
+def json_body(model: type, sync: bool = True) -> dict:
+    """Options of a POST route whose body must be exactly `model` as JSON (checked before the handler runs); a
+    `sync` handler runs on a worker thread."""
+    options = {"before_request": strict_json(model)}
+    return {**options, "sync_to_thread": True} if sync else options
 
 
 class ApiController(Controller):
     path = "/api"
     tags = ["api"]
 
-    @post("/ask", status_code=200, summary="Answer a question from the articles", **json_body(AskRequest))
-    def ask(self, data: JSONBody[AskRequest], qa: NamedDependency[QAService]) -> AskResponse:
+    @post("/ask", status_code=200, summary="Answer a question from the articles", **json_body(AskRequest, sync=False))
+    async def ask(self, request: Request, data: JSONBody[AskRequest], qa: NamedDependency[QAService]) -> AskResponse:
         """Extractive answers with citations (`article.text[start:end] == text`); no answers means abstain.
         `history` holds the earlier questions of the conversation, oldest first: a follow-up ("what did he say?",
         "and the British one?", "who else?") is read with them, and `interpreted` says how it was read."""
-        return to_response(qa.ask(data.question, data.k, data.history, data.since or "", data.until or ""))
+        d = data
+        ask = partial(qa.ask, d.question, d.k, d.history, d.since or "", d.until or "")
+        return to_response(await while_connected(request, lambda wanted: ask(wanted=wanted)))
 
     @post("/feedback", status_code=201, summary="Mark a shown answer correct or wrong", **json_body(FeedbackRequest))
     def feedback(self, data: JSONBody[FeedbackRequest], qa: NamedDependency[QAService]) -> FeedbackStored:
@@ -181,6 +190,30 @@ class ApiController(Controller):
         a = qa.article(article_id)
         origin = a.origin if is_url(a.origin) else Path(a.origin).name  # a fetched article: its address
         return ArticleView(a.id, a.title, a.text, origin, a.published, a.url, a.outlet, list(a.authors))
+
+
+async def while_connected(request: Request, work: Callable[[Callable[[], bool]], T]) -> T:
+    """`work(wanted)` on a worker thread while this task listens for the client's disconnect: `wanted()` turns
+    false when the client has gone (a closed tab, a timed-out fetch), so that a question nobody will read is
+    dropped instead of holding the cores from those still waiting."""
+    gone = threading.Event()
+
+    async def listen() -> None:
+        while (await request.receive())["type"] != "http.disconnect":
+            pass
+        gone.set()
+
+    failed: Exception | None = None
+    async with anyio.create_task_group() as tasks:
+        tasks.start_soon(listen)
+        try:
+            result = await to_thread.run_sync(work, lambda: not gone.is_set())
+        except Exception as exc:  # raised as itself, not inside the task group's ExceptionGroup
+            failed = exc
+        tasks.cancel_scope.cancel()
+    if failed:
+        raise failed
+    return result
 
 
 def _to_fetch(record: dict) -> tuple[str, bool]:

@@ -22,7 +22,7 @@ from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
 from qa import QAService, QuestionError, Settings, UnknownArticle
-from qa.errors import ArticleError, Busy, FeedbackError, FeedbackUnavailable, IndexStateError, QAError
+from qa.errors import Abandoned, ArticleError, Busy, FeedbackError, FeedbackUnavailable, IndexStateError, QAError
 
 from .api import ADMIN, ApiController
 from .docs import LocalSwagger, assets_router
@@ -62,7 +62,13 @@ def favicon() -> File:
     return File(HERE / "static" / "favicon.svg", content_disposition_type="inline", media_type="image/svg+xml")
 
 
-TITLES = {400: "Bad request", 404: "Not found", 500: "Something went wrong", 503: "The index is unavailable"}
+TITLES = {
+    400: "Bad request",
+    404: "Not found",
+    499: "The question was dropped",
+    500: "Something went wrong",
+    503: "The index is unavailable",
+}
 STATUS = {  # the HTTP status of each error the service raises on purpose (first match); any other: a 500
     QuestionError: 400,
     ArticleError: 400,
@@ -71,6 +77,7 @@ STATUS = {  # the HTTP status of each error the service raises on purpose (first
     FeedbackUnavailable: 503,
     IndexStateError: 503,
     Busy: 503,
+    Abandoned: 499,  # nginx's "client closed request": no one reads it, but the access log says what happened
 }
 
 
@@ -85,6 +92,8 @@ def _error(status: int):
 
     def handler(request: Request, exc: Exception) -> Response | Template:
         detail = str(exc)
+        if status == 499:
+            log.info("%s %s: 499, %s", request.method, request.url.path, detail)
         if status == 503:
             log.warning("%s %s: 503, %s", request.method, request.url.path, detail)
             detail = public(detail, request.app.state.qa.settings.index_dir)

@@ -8,7 +8,15 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from contextvars import ContextVar
 from typing import Any
+
+from qa.errors import Abandoned
+
+WANTED: ContextVar[Callable[[], bool]] = ContextVar("wanted", default=lambda: True)
+"""Whether someone still waits for the question this thread answers: `QAService.ask` sets it for one question,
+and a call that has waited for a core asks it before reading, so a question whose asker has gone is dropped."""
+RECHECK_SECONDS = 0.25  # how often a call waiting for a core asks WANTED
 
 
 class SharedCores:
@@ -31,11 +39,14 @@ class SharedCores:
             self._give(runner)
 
     def _take(self) -> Callable[[Any], Any]:
+        wanted = WANTED.get()
         with self._changed:
             self._waiting += 1
             try:
                 while not self._free:
-                    self._changed.wait()
+                    self._changed.wait(RECHECK_SECONDS)
+                    if not wanted():
+                        raise Abandoned("the question was dropped unread: no one waits for it any more")
                 if self._free == self.cores and self._waiting == 1:  # alone: every core, for the shortest wait
                     self._free = 0
                     return self.wide

@@ -98,7 +98,7 @@ class Embedder:
         if kinds[:2] != ["Transformer", "Pooling"] or not mean or kinds[2:] not in ([], ["Normalize"]):
             raise ModelError(f"embedder backend onnx-int8 supports mean-pooling models, not {self.name!r} ({kinds})")
         try:
-            export_int8(model[0].auto_model, target, outputs=("last_hidden_state",))
+            export_int8(model[0].auto_model, target, outputs=("last_hidden_state",), eager=False)
         except (ReaderError, OSError) as exc:
             hint = f"; {cache_hint('embedder')}" if isinstance(exc, OSError) else ""
             raise ModelError(f"cannot build the int8 embedder in {cache_dir}: {exc}{hint}") from exc

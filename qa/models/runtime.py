@@ -119,10 +119,16 @@ def weights_id(path: Path) -> str:
     return digest.hexdigest()[:16]
 
 
-def export_int8(model, target: Path, outputs: tuple[str, ...] = ("start_logits", "end_logits")) -> Path:
+def export_int8(
+    model, target: Path, outputs: tuple[str, ...] = ("start_logits", "end_logits"), eager: bool = True
+) -> Path:
     """Export `model` (a BERT- or MPNet-style transformer with `outputs`) to ONNX and quantize its weights to int8
     (dynamic), written atomically to `target`. Its inputs are those of INPUTS its forward takes (MPNet has no token
-    types)."""
+    types).
+
+    `eager` traces the model's plain attention rather than PyTorch's fused one: the same float32 logits (within
+    2e-5), but a graph without the fused path's mask-building ops, which ONNX Runtime reads 22% faster
+    (`benchmarks.cores`). The embedder keeps the graph its indexes were built with (eager=False)."""
     import inspect
 
     import torch
@@ -133,6 +139,8 @@ def export_int8(model, target: Path, outputs: tuple[str, ...] = ("start_logits",
         raise ReaderError("the onnx-int8 backend needs onnxruntime and onnx: pip install onnxruntime onnx") from None
 
     inputs = [name for name in INPUTS if name in inspect.signature(model.forward).parameters]
+    if eager and hasattr(model, "set_attn_implementation"):
+        model.set_attn_implementation("eager")
 
     class NamedOutputs(torch.nn.Module):  # keyword inputs in, the named outputs out as a tuple: traceable
         def __init__(self):
@@ -172,6 +180,12 @@ def export_int8(model, target: Path, outputs: tuple[str, ...] = ("start_logits",
     return target
 
 
+def reader_onnx(path: str | Path, cache_dir: Path) -> Path:
+    """Where the int8 copy of the reader at `path` is kept ("eager": exported with eager attention; a copy made by
+    an older export keeps its own name, so it is never mistaken for this one)."""
+    return Path(cache_dir) / f"reader-{weights_id(Path(path))}.eager.int8.onnx"
+
+
 def open_runner(path: str | Path, backend: str, cache_dir: Path, threads: int = 0, offline: bool = True):
     """(runner, tokenizer) for the checkpoint at `path` on `threads` threads (0: the cores this process may use);
     the int8 ONNX copy is built on first use."""
@@ -181,7 +195,7 @@ def open_runner(path: str | Path, backend: str, cache_dir: Path, threads: int = 
     if backend == "torch":
         model, tokenizer = load_torch(path, offline)
         return TorchRunner(model, threads), tokenizer
-    onnx = Path(cache_dir) / f"reader-{weights_id(Path(path))}.int8.onnx"
+    onnx = reader_onnx(path, cache_dir)
     if not onnx.exists():
         try:
             export_int8(load_torch(path, offline)[0], onnx)

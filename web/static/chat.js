@@ -179,6 +179,7 @@
   }
 
   const TIMEOUT_MS = 30000;
+  let asking = null;  // the question in flight: "New chat" hangs up on it, and the server then drops it unread
 
   // The dates summary says what is searched, so a filter left on is seen even when the panel is closed.
   function showDates() {
@@ -196,6 +197,7 @@
     button.disabled = true;
     showError("");
     const timer = new AbortController();
+    asking = timer;
     const timeout = setTimeout(() => timer.abort(), TIMEOUT_MS);
     try {
       const res = await fetch("/api/ask", {
@@ -222,6 +224,7 @@
       input.value = question;
     } finally {
       clearTimeout(timeout);
+      if (asking === timer) asking = null;
       button.disabled = false;
       input.focus();
     }
@@ -262,6 +265,7 @@
   document.getElementById("clear").addEventListener("click", () => {
     const kept = { turns, since: since.value, until: until.value };
     turns = [];
+    if (asking) asking.abort();
     save(turns);
     conversation.replaceChildren();
     since.value = until.value = "";
