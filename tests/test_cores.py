@@ -93,3 +93,24 @@ def test_a_call_whose_asker_has_gone_is_dropped_while_it_waits_and_its_turn_goes
     assert dropped and first.is_alive(), "dropped while the first call still held the core"
     first.join()
     assert record.used == [1] and cores(0.0) == 1, "it never ran, and the core is free for the next call"
+
+
+def test_waiting_calls_get_the_core_in_the_order_they_came():
+    order: list[int] = []
+
+    def make(threads: int):
+        def run(label):
+            order.append(label)
+            time.sleep(0.2 if label == 0 else 0.01)
+
+        return run
+
+    cores = SharedCores(make, 1)
+    threads = []
+    for label in range(6):  # 0 holds the core while 1..5 line up, one after another
+        threads.append(threading.Thread(target=cores, args=(label,)))
+        threads[-1].start()
+        time.sleep(0.02)
+    for t in threads:
+        t.join()
+    assert order == [0, 1, 2, 3, 4, 5]

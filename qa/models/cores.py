@@ -7,6 +7,7 @@ depends on the questions asked beside it."""
 from __future__ import annotations
 
 import threading
+from collections import deque
 from collections.abc import Callable
 from contextvars import ContextVar
 from typing import Any
@@ -21,15 +22,17 @@ RECHECK_SECONDS = 0.25  # how often a call waiting for a core asks WANTED
 
 class SharedCores:
     """A runner over `cores` cores made of `make(threads)` runners: one on every core, for a call that finds
-    nothing else running or waiting, and one per core on a single thread, for calls side by side."""
+    nothing else running or waiting, and one per core on a single thread, for calls side by side. Calls get
+    cores in the order they came (first come, first served: under load every question waits about as long),
+    and only the call next in line is woken when a core frees."""
 
     def __init__(self, make: Callable[[int], Callable[[Any], Any]], cores: int):
         self.cores = cores
         self.wide = make(cores)
         self._idle = [make(1) for _ in range(cores)]  # single-threaded runners not in use
         self._free = cores  # cores no call holds
-        self._waiting = 0  # calls in `_take`, this one included
-        self._changed = threading.Condition()
+        self._lock = threading.Lock()
+        self._line: deque[threading.Condition] = deque()  # calls waiting for a core, first come first
 
     def __call__(self, inputs: Any) -> Any:
         runner = self._take()
@@ -40,26 +43,36 @@ class SharedCores:
 
     def _take(self) -> Callable[[Any], Any]:
         wanted = WANTED.get()
-        with self._changed:
-            self._waiting += 1
+        with self._lock:
+            turn = threading.Condition(self._lock)
+            self._line.append(turn)
             try:
-                while not self._free:
-                    self._changed.wait(RECHECK_SECONDS)
+                while not (self._free and self._line[0] is turn):
+                    turn.wait(RECHECK_SECONDS)
                     if not wanted():
                         raise Abandoned("the question was dropped unread: no one waits for it any more")
-                if self._free == self.cores and self._waiting == 1:  # alone: every core, for the shortest wait
-                    self._free = 0
-                    return self.wide
-                self._free -= 1
-                return self._idle.pop()
-            finally:
-                self._waiting -= 1
+            except BaseException:
+                self._line.remove(turn)
+                self._wake_next()
+                raise
+            self._line.popleft()
+            if self._free == self.cores and not self._line:  # alone: every core, for the shortest wait
+                self._free = 0
+                return self.wide
+            self._free -= 1
+            self._wake_next()
+            return self._idle.pop()
 
     def _give(self, runner: Callable[[Any], Any]) -> None:
-        with self._changed:
+        with self._lock:
             if runner is self.wide:
                 self._free = self.cores
             else:
                 self._idle.append(runner)
                 self._free += 1
-            self._changed.notify_all()
+            self._wake_next()
+
+    def _wake_next(self) -> None:
+        """Wake the call first in line if a core is free for it (the lock is held)."""
+        if self._free and self._line:
+            self._line[0].notify()
