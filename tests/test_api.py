@@ -424,3 +424,16 @@ def test_questions_past_max_pending_are_refused_busy_with_retry_after(service):
         again = ask(url, "Who is the Iranian president?")
     assert status == 503 and headers["retry-after"] == "1" and "ask again in a moment" in body["detail"]
     assert first[0][0] == 200 and again[0] == 200, "the held question and the one asked after it are answered"
+
+
+def test_busy_refusals_are_logged_as_a_count_not_a_line_each(caplog):
+    from web.app import Refusals
+
+    refusals = Refusals(seconds=60)
+    with caplog.at_level("WARNING", logger="web"):
+        for _ in range(5):
+            refusals.note("5 questions are being answered or waiting")
+        refusals.since -= 61  # a minute later
+        refusals.note("6 questions are being answered or waiting")
+    lines = [r.getMessage() for r in caplog.records if r.name == "web"]
+    assert len(lines) == 2 and "1 question(s) refused" in lines[0] and "5 question(s) refused" in lines[1]

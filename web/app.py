@@ -5,6 +5,8 @@ from __future__ import annotations
 import logging
 import os
 import re
+import threading
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -81,6 +83,26 @@ STATUS = {  # the HTTP status of each error the service raises on purpose (first
 }
 
 
+class Refusals:
+    """Busy refusals, logged at most once every `seconds` with how many there were: an overload must not also
+    flood the log, one line per refused question."""
+
+    def __init__(self, seconds: float = 10.0):
+        self.seconds, self.count, self.since, self.lock = seconds, 0, 0.0, threading.Lock()
+
+    def note(self, detail: str) -> None:
+        with self.lock:
+            self.count += 1
+            now = time.monotonic()
+            if now - self.since < self.seconds:
+                return
+            count, self.count, self.since = self.count, 0, now
+        log.warning("busy: %d question(s) refused with 503 since the last such line (now: %s)", count, detail)
+
+
+refusals = Refusals()
+
+
 def error_page(status: int, detail: str, title: str = "", headers: dict | None = None) -> Template:
     context = {"title": title or TITLES[status], "detail": detail}
     return Template("error.html", context=context, status_code=status, headers=headers)
@@ -94,10 +116,12 @@ def _error(status: int):
         detail = str(exc)
         if status == 499:
             log.info("%s %s: 499, %s", request.method, request.url.path, detail)
-        if status == 503:
+        busy = isinstance(exc, Busy)  # says when to come back
+        if busy:
+            refusals.note(detail)
+        elif status == 503:
             log.warning("%s %s: 503, %s", request.method, request.url.path, detail)
             detail = public(detail, request.app.state.qa.settings.index_dir)
-        busy = isinstance(exc, Busy)  # says when to come back
         headers = {"Retry-After": str(Busy.retry_after)} if busy else None
         if request.url.path.startswith("/api/"):
             return Response({"status_code": status, "detail": clipped(detail)}, status_code=status, headers=headers)
