@@ -274,3 +274,20 @@ def test_cli_benchmark_times_qa_ask_in_new_processes(tmp_path, cache_dir):
     assert run.returncode == 0, run.stderr[-2000:]
     (row,) = json.loads((tmp_path / "cli.json").read_text())
     assert row["runs"] == 1 and row["wall_s_median"] > 0 and row["heavy_imports"] == "none"
+
+
+def test_hangup_benchmark_smoke(fresh_service, tmp_path):
+    fresh_service.build()
+    out = tmp_path / "results"
+    args = ["--questions", "3", "--hang-up", "0", "2", "--after", "0", "--answerer", "rules"]
+    run = subprocess.run(
+        [sys.executable, "-m", "benchmarks.hangup", *args, "--index-dir", str(fresh_service.settings.index_dir)]
+        + ["--out", str(out)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert run.returncode == 0, run.stderr[-2000:]
+    rows = json.loads((out / "hangup.json").read_text())
+    assert [r["answered"] for r in rows] == ["3 of 3", "1 of 1"]

@@ -207,7 +207,10 @@ async def while_connected(request: Request, work: Callable[[Callable[[], bool]],
     async with anyio.create_task_group() as tasks:
         tasks.start_soon(listen)
         try:
-            result = await to_thread.run_sync(work, lambda: not gone.is_set())
+            result = await to_thread.run_sync(work, lambda: not gone.is_set(), abandon_on_cancel=True)
+        except anyio.get_cancelled_exc_class():  # Ray Serve cancels a request whose client has gone
+            gone.set()  # the thread, left behind, gives up at its next wait
+            raise
         except Exception as exc:  # raised as itself, not inside the task group's ExceptionGroup
             failed = exc
         tasks.cancel_scope.cancel()
