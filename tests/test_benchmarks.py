@@ -10,19 +10,20 @@ from benchmarks import webpage
 from .conftest import ROOT
 
 
+def bench(module: str, *args: str, timeout: int = 300, env: dict | None = None) -> subprocess.CompletedProcess:
+    """`python -m module args` from the repository root, which must succeed."""
+    run = subprocess.run(
+        [sys.executable, "-m", module, *args], cwd=ROOT, capture_output=True, text=True, timeout=timeout, env=env
+    )
+    assert run.returncode == 0, run.stderr[-2000:]
+    return run
+
+
 def test_serving_benchmark_smoke(fresh_service, tmp_path):
     fresh_service.build()
     out = tmp_path / "results"
     args = ["--workers", "1", "--concurrency", "2", "--requests", "4", "--answerer", "rules"]
-    run = subprocess.run(
-        [sys.executable, "-m", "benchmarks.serve", *args, "--index-dir", str(fresh_service.settings.index_dir)]
-        + ["--out", str(out)],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert run.returncode == 0, run.stderr[-2000:]
+    bench("benchmarks.serve", *args, "--index-dir", str(fresh_service.settings.index_dir), "--out", str(out))
     (row,) = json.loads((out / "serve.json").read_text())
     assert row["errors"] == 0 and row["requests_per_second"] > 0
     assert "| workers | concurrency |" in (out / "serve.md").read_text()
@@ -39,14 +40,7 @@ def test_answerers_benchmark_asks_both_answerers(service, rules):
 
 
 def _smoke(module: str, out, *args: str) -> None:
-    run = subprocess.run(
-        [sys.executable, "-m", module, "--smoke", "--out", str(out), *args],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert run.returncode == 0, run.stderr[-2000:]
+    bench(module, "--smoke", "--out", str(out), *args)
 
 
 def test_search_benchmark_smoke(tmp_path):
@@ -96,15 +90,15 @@ def test_tuning_data_places_v2_answers_and_keeps_unanswerable(tmp_path):
     with gzip.open(tmp_path / "data" / "squad_v1.1_train.jsonl.gz", "wt") as fh:
         fh.write(json.dumps(para) + "\n")
     out = tmp_path / "tuning.jsonl.gz"
-    run = subprocess.run(
-        [sys.executable, "-m", "benchmarks.tuning", "--out", str(out), "--train-questions", "1"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
+    bench(
+        "benchmarks.tuning",
+        "--out",
+        str(out),
+        "--train-questions",
+        "1",
         timeout=120,
         env={**os.environ, "SQUAD_DATA": str(tmp_path), "BENCH_WORK": str(tmp_path / "work")},
     )
-    assert run.returncode == 0, run.stderr[-2000:]
     assert (tmp_path / "work" / "squad_v2_dev_tuning.jsonl").exists()  # the split of this data, not in index/bench
     examples = read_train(out)
     tuned = [e for e in examples if e.context == text]
@@ -121,15 +115,9 @@ def test_large_index_copies_articles_until_the_size(fresh_service, tmp_path):
 
     fresh_service.build()
     out = tmp_path / "large"
-    run = subprocess.run(
-        [sys.executable, "-m", "benchmarks.large_index", "--source", str(fresh_service.settings.index_dir)]
-        + ["--out", str(out), "--chunks", "20"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
+    bench(
+        "benchmarks.large_index", "--source", str(fresh_service.settings.index_dir), "--out", str(out), "--chunks", "20"
     )
-    assert run.returncode == 0, run.stderr[-2000:]
     manifest = read_manifest(out)
     assert manifest.chunks >= 20 and manifest.articles >= 3 and manifest.bm25
     large = QAService(fresh_service.settings.replace(index_dir=out), fresh_service.embedder, fresh_service.reader)
@@ -199,14 +187,8 @@ def test_training_files_merge_into_one_record_per_paragraph(tmp_path):
         ("Snow fell.", ["Why?"]),
     ]
     out = tmp_path / "data.jsonl.gz"
-    run = subprocess.run(
-        [sys.executable, "-m", "benchmarks.trainset", "--out", str(out), str(squad), str(extra)],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert run.returncode == 0 and "3 questions over 2 paragraphs" in run.stdout, run.stderr[-2000:]
+    run = bench("benchmarks.trainset", "--out", str(out), str(squad), str(extra), timeout=60)
+    assert "3 questions over 2 paragraphs" in run.stdout
     assert sorted(e.question for e in read_train(out)) == ["What fell?", "What never fell?", "Why?"]
 
 
@@ -263,15 +245,7 @@ def test_webpage_benchmark_smoke(tmp_path):
 
 def test_cli_benchmark_times_qa_ask_in_new_processes(tmp_path, cache_dir):
     env = {**os.environ, "BENCH_WORK": str(tmp_path / "work"), "QA_CACHE_DIR": str(cache_dir)}
-    run = subprocess.run(
-        [sys.executable, "-m", "benchmarks.cli", "--runs", "1", "--out", str(tmp_path)],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert run.returncode == 0, run.stderr[-2000:]
+    bench("benchmarks.cli", "--runs", "1", "--out", str(tmp_path), env=env)
     (row,) = json.loads((tmp_path / "cli.json").read_text())
     assert row["runs"] == 1 and row["wall_s_median"] > 0 and row["heavy_imports"] == "none"
 
@@ -280,14 +254,6 @@ def test_hangup_benchmark_smoke(fresh_service, tmp_path):
     fresh_service.build()
     out = tmp_path / "results"
     args = ["--questions", "3", "--hang-up", "0", "2", "--after", "0", "--answerer", "rules"]
-    run = subprocess.run(
-        [sys.executable, "-m", "benchmarks.hangup", *args, "--index-dir", str(fresh_service.settings.index_dir)]
-        + ["--out", str(out)],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert run.returncode == 0, run.stderr[-2000:]
+    bench("benchmarks.hangup", *args, "--index-dir", str(fresh_service.settings.index_dir), "--out", str(out))
     rows = json.loads((out / "hangup.json").read_text())
     assert [r["answered"] for r in rows] == ["3 of 3", "1 of 1"]
