@@ -333,9 +333,10 @@ def test_a_body_that_never_arrives_gets_a_408_not_a_held_connection(service):
     assert 0.9 <= waited < 5
 
 
-def test_a_question_whose_client_hangs_up_while_it_waits_is_never_read(service):
-    """One question holds the only core; a second client sends its question and hangs up while it waits: the
-    reader never reads it, and the question after it is answered as usual."""
+@pytest.mark.parametrize("route", ["api", "page"])
+def test_a_question_whose_client_hangs_up_while_it_waits_is_never_read(service, route):
+    """One question holds the only core; a second client sends its question (to the API, or to the chat page
+    without JavaScript) and hangs up while it waits: the reader never reads it, and the next is answered."""
     import copy
     import json
     import socket
@@ -372,10 +373,12 @@ def test_a_question_whose_client_hangs_up_while_it_waits_is_never_read(service):
         thread.start()
         assert started.wait(30)
         body = json.dumps({"question": "Who is the Iranian president?"}).encode()
+        post = f"POST /api/ask HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: {len(body)}"
+        get = b"GET /?q=Who+is+the+Iranian+president HTTP/1.1\r\nHost: x\r\n\r\n"
+        raw = {"api": f"{post}\r\n\r\n".encode() + body, "page": get}
         where = urlsplit(url)
         with socket.create_connection((where.hostname, where.port)) as conn:
-            head = f"POST /api/ask HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: {len(body)}"
-            conn.sendall(f"{head}\r\n\r\n".encode() + body)
+            conn.sendall(raw[route])
             time.sleep(0.5)  # it waits for the core
         time.sleep(0.5)  # hung up: the server hears it
         release.set()

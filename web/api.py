@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
-from typing import Annotated, Literal, TypeVar
+from typing import Annotated, Literal
 
-import anyio
 import msgspec
 from anyio import to_thread
 from litestar import Controller, Request, delete, get, post
@@ -24,12 +21,12 @@ from qa.ingest.formats import from_record
 from qa.payload import AskResponse, to_response
 from qa.types import ArticleSummary
 
+from .connection import while_connected
 from .security import admin_only, shallow, strict_json
 
 PAGE, MAX_PAGE = 100, 1000  # articles per page of GET /api/articles: default and most
 MAX_OFFSET = 10**15  # past any collection, and inside SQLite's 64-bit integers
 ADMIN = "adminToken"  # the OpenAPI security scheme of the routes that change the index: a bearer token
-T = TypeVar("T")
 UPLOAD_BYTES = 8 * 1024 * 1024  # body of POST /api/articles (each article is also held to max_article_bytes)
 
 
@@ -190,33 +187,6 @@ class ApiController(Controller):
         a = qa.article(article_id)
         origin = a.origin if is_url(a.origin) else Path(a.origin).name  # a fetched article: its address
         return ArticleView(a.id, a.title, a.text, origin, a.published, a.url, a.outlet, list(a.authors))
-
-
-async def while_connected(request: Request, work: Callable[[Callable[[], bool]], T]) -> T:
-    """`work(wanted)` on a worker thread while this task listens for the client's disconnect: `wanted()` turns
-    false when the client has gone (a closed tab, a timed-out fetch), so that a question nobody will read is
-    dropped instead of holding the cores from those still waiting."""
-    gone = threading.Event()
-
-    async def listen() -> None:
-        while (await request.receive())["type"] != "http.disconnect":
-            pass
-        gone.set()
-
-    failed: Exception | None = None
-    async with anyio.create_task_group() as tasks:
-        tasks.start_soon(listen)
-        try:
-            result = await to_thread.run_sync(work, lambda: not gone.is_set(), abandon_on_cancel=True)
-        except anyio.get_cancelled_exc_class():  # Ray Serve cancels a request whose client has gone
-            gone.set()  # the thread, left behind, gives up at its next wait
-            raise
-        except Exception as exc:  # raised as itself, not inside the task group's ExceptionGroup
-            failed = exc
-        tasks.cancel_scope.cancel()
-    if failed:
-        raise failed
-    return result
 
 
 def _to_fetch(record: dict) -> tuple[str, bool]:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict
 
-from litestar import Controller, get
+from litestar import Controller, Request, get
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery
 from litestar.response import Template
@@ -21,6 +22,8 @@ from qa.payload import (
     to_response,
 )
 
+from .connection import while_connected
+
 LISTED = 200  # articles named in the chat's side list, newest first; GET /api/articles pages through the rest
 
 
@@ -34,9 +37,10 @@ def highlight(text: str, start: int | None, end: int | None) -> list[tuple[str, 
 class PageController(Controller):
     include_in_schema = False
 
-    @get("/", sync_to_thread=True)
-    def chat(
+    @get("/")
+    async def chat(
         self,
+        request: Request,
         qa: NamedDependency[QAService],
         q: FromQuery[str | None] = None,
         h: FromQuery[list[str] | None] = None,
@@ -44,36 +48,8 @@ class PageController(Controller):
         until: FromQuery[str] = "",
     ) -> Template:
         """The chat; `?q=` answers on the server, for browsers without JavaScript (`since` / `until`: the
-        publication dates to search, as in POST /api/ask)."""
-        history = (h or [])[-qa.settings.max_history :]
-        context = {
-            "question": q or "",
-            "history": history,
-            "since": since,
-            "until": until,
-            "result": None,
-            "error": None,
-            "highlight": highlight,
-            "score_label": score_label,
-            "score_help": score_help(qa.settings.answerer),
-            "cited_as": cited_as,
-            "by_article": by_article,
-            "sentence_like": SENTENCE_LIKE,
-            "unsure": UNSURE,
-            "published_window": published_window,
-            "max_chars": qa.settings.max_question_chars,
-            "examples": [q.strip() for q in qa.settings.examples.split("|") if q.strip()],
-            "answerer": qa.settings.answerer,
-            "articles": qa.newest(LISTED),
-            "article_count": len(qa.titles()),
-        }
-        if q is not None:
-            try:
-                context["result"] = to_response(qa.ask(q, history=history, since=since, until=until))
-                context["result_json"] = asdict(context["result"])  # the script adds it to the stored chat
-            except QuestionError as exc:
-                context["error"] = str(exc)
-        return Template("chat.html", context=context, status_code=400 if context["error"] else 200)
+        publication dates to search, as in POST /api/ask). A question whose browser has gone is dropped."""
+        return await while_connected(request, lambda wanted: chat_page(qa, q, h, since, until, wanted))
 
     @get("/articles/{article_id:str}", sync_to_thread=True)
     def article(
@@ -85,3 +61,38 @@ class PageController(Controller):
     ) -> Template:
         article = qa.article(article_id)  # UnknownArticle: the app's error page (404)
         return Template("article.html", context={"article": article, "parts": highlight(article.text, start, end)})
+
+
+def chat_page(
+    qa: QAService, q: str | None, h: list[str] | None, since: str, until: str, wanted: Callable[[], bool]
+) -> Template:
+    """The chat page, with the answer to `q` when there is one (`wanted`: whether its browser still waits)."""
+    history = (h or [])[-qa.settings.max_history :]
+    context = {
+        "question": q or "",
+        "history": history,
+        "since": since,
+        "until": until,
+        "result": None,
+        "error": None,
+        "highlight": highlight,
+        "score_label": score_label,
+        "score_help": score_help(qa.settings.answerer),
+        "cited_as": cited_as,
+        "by_article": by_article,
+        "sentence_like": SENTENCE_LIKE,
+        "unsure": UNSURE,
+        "published_window": published_window,
+        "max_chars": qa.settings.max_question_chars,
+        "examples": [q.strip() for q in qa.settings.examples.split("|") if q.strip()],
+        "answerer": qa.settings.answerer,
+        "articles": qa.newest(LISTED),
+        "article_count": len(qa.titles()),
+    }
+    if q is not None:
+        try:
+            context["result"] = to_response(qa.ask(q, history=history, since=since, until=until, wanted=wanted))
+            context["result_json"] = asdict(context["result"])  # the script adds it to the stored chat
+        except QuestionError as exc:
+            context["error"] = str(exc)
+    return Template("chat.html", context=context, status_code=400 if context["error"] else 200)
