@@ -108,8 +108,7 @@ class ApiController(Controller):
         """Extractive answers with citations (`article.text[start:end] == text`); no answers means abstain.
         `history` holds the earlier questions of the conversation, oldest first: a follow-up ("what did he say?",
         "and the British one?", "who else?") is read with them, and `interpreted` says how it was read."""
-        d = data
-        ask = partial(qa.ask, d.question, d.k, d.history, d.since or "", d.until or "")
+        ask = partial(qa.ask, data.question, data.k, data.history, data.since or "", data.until or "")
         return to_response(await while_connected(request, lambda wanted: ask(wanted=wanted)))
 
     @post("/feedback", status_code=201, summary="Mark a shown answer correct or wrong", **json_body(FeedbackRequest))

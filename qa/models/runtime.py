@@ -127,8 +127,9 @@ def export_int8(
     types).
 
     `eager` traces the model's plain attention rather than PyTorch's fused one: the same float32 logits (within
-    2e-5), but a graph without the fused path's mask-building ops, which ONNX Runtime reads 22% faster
-    (`benchmarks.cores`). The embedder keeps the graph its indexes were built with (eager=False)."""
+    2e-5), but a graph without the fused path's mask-building ops, in which ONNX Runtime reads the shipped reader's
+    windows for a seed question in 60 ms instead of 76 on one thread. The embedder keeps the graph its indexes
+    were built with (eager=False)."""
     import inspect
 
     import torch
@@ -139,8 +140,9 @@ def export_int8(
         raise ReaderError("the onnx-int8 backend needs onnxruntime and onnx: pip install onnxruntime onnx") from None
 
     inputs = [name for name in INPUTS if name in inspect.signature(model.forward).parameters]
-    if eager and hasattr(model, "set_attn_implementation"):
-        model.set_attn_implementation("eager")
+    attention = getattr(model.config, "_attn_implementation", None)
+    if eager and attention and attention != "eager":
+        model.set_attn_implementation("eager")  # set back below: the caller's model is not changed
 
     class NamedOutputs(torch.nn.Module):  # keyword inputs in, the named outputs out as a tuple: traceable
         def __init__(self):
@@ -175,6 +177,8 @@ def export_int8(
             os.replace(tmp, target)
     finally:
         root.setLevel(level)
+        if eager and attention and attention != "eager":
+            model.set_attn_implementation(attention)
         for f in (fp32, tmp):
             f.unlink(missing_ok=True)
     return target
