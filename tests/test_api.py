@@ -429,6 +429,57 @@ def test_questions_past_max_pending_are_refused_busy_with_retry_after(service):
     assert first[0][0] == 200 and again[0] == 200, "the held question and the one asked after it are answered"
 
 
+def test_max_pending_beyond_the_default_worker_threads_still_refuses_the_question_past_it(service):
+    """With `max_pending` 45, above the 40 worker threads a server has by default, 45 questions wait at once (one
+    held in the reader) and the 46th is refused busy, instead of queueing for a thread without end."""
+    import copy
+    import json
+    import threading
+    import time
+    import urllib.error
+    import urllib.request
+
+    from qa.models.cores import SharedCores
+
+    started, release = threading.Event(), threading.Event()
+    runner = service.reader.runner
+
+    def held(inputs):
+        if not started.is_set():
+            started.set()
+            release.wait(60)
+        return runner(inputs)
+
+    reader = copy.copy(service.reader)
+    reader.runner = SharedCores(lambda threads: held, 1)
+    qa = QAService(service.settings.replace(max_pending=45), service.embedder, reader)
+    statuses: list[int] = []
+
+    def ask(url: str) -> None:
+        body = json.dumps({"question": "Who is the Iranian president?"}).encode()
+        request = urllib.request.Request(f"{url}/api/ask", body, {"Content-Type": "application/json"})
+        try:
+            with urllib.request.urlopen(request, timeout=120) as r:
+                statuses.append(r.status)
+        except urllib.error.HTTPError as e:
+            statuses.append(e.code)
+
+    with live(create_app(qa.settings, qa)) as url:
+        first = threading.Thread(target=ask, args=(url,))
+        first.start()
+        assert started.wait(30)
+        rest = [threading.Thread(target=ask, args=(url,)) for _ in range(45)]
+        for t in rest:
+            t.start()
+        deadline = time.monotonic() + 30
+        while 503 not in statuses and time.monotonic() < deadline:
+            time.sleep(0.05)
+        release.set()
+        for t in [first, *rest]:
+            t.join(120)
+    assert sorted(statuses) == [200] * 45 + [503]
+
+
 def test_busy_refusals_are_logged_as_a_count_not_a_line_each(caplog):
     from web.app import Refusals
 

@@ -64,6 +64,8 @@ def favicon() -> File:
     return File(HERE / "static" / "favicon.svg", content_disposition_type="inline", media_type="image/svg+xml")
 
 
+OTHER_THREADS = 16  # worker threads beyond `max_pending` questions: pages, articles, health stay served under load
+
 TITLES = {
     400: "Bad request",
     404: "Not found",
@@ -162,6 +164,8 @@ def create_app(settings: Settings | None = None, qa: QAService | None = None) ->
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         service = qa or QAService(settings)
+        threads = to_thread.current_default_thread_limiter()  # every question waits for its answer on a thread
+        threads.total_tokens = max(threads.total_tokens, settings.max_pending + OTHER_THREADS)
         try:
             await to_thread.run_sync(service.ensure_index)
             await to_thread.run_sync(service.warm_up)  # load the models and the index before the first request

@@ -35,13 +35,14 @@ class SharedCores:
         self._line: deque[threading.Condition] = deque()  # calls waiting for a core, first come first
 
     def __call__(self, inputs: Any) -> Any:
-        runner = self._take()
+        runner, wide = self._take()
         try:
             return runner(inputs)
         finally:
-            self._give(runner)
+            self._give(runner, wide)
 
-    def _take(self) -> Callable[[Any], Any]:
+    def _take(self) -> tuple[Callable[[Any], Any], bool]:
+        """A runner, and whether it is the one on every core."""
         wanted = WANTED.get()
         with self._lock:
             turn = threading.Condition(self._lock)
@@ -58,14 +59,14 @@ class SharedCores:
             self._line.popleft()
             if self._free == self.cores and not self._line:  # alone: every core, for the shortest wait
                 self._free = 0
-                return self.wide
+                return self.wide, True
             self._free -= 1
             self._wake_next()
-            return self._idle.pop()
+            return self._idle.pop(), False
 
-    def _give(self, runner: Callable[[Any], Any]) -> None:
+    def _give(self, runner: Callable[[Any], Any], wide: bool) -> None:
         with self._lock:
-            if runner is self.wide:
+            if wide:
                 self._free = self.cores
             else:
                 self._idle.append(runner)
