@@ -107,7 +107,9 @@ class QAService:
         served.retriever, served.answerer  # noqa: B018 - made on first use, so used here
 
     def status(self) -> dict:
-        return self.live.status()
+        """The index being served, and the questions being answered or waiting now (`pending`, of at most
+        `max_pending`: a load balancer's measure of how busy this process is)."""
+        return {**self.live.status(), "pending": self._pending, "max_pending": self.settings.max_pending}
 
     @property
     def index_error(self) -> str | None:

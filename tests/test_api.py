@@ -132,7 +132,8 @@ def test_unknown_article(client):
 
 
 def test_health_articles_and_schema(client):
-    assert client.get("/health").json()["status"] == "ok"
+    health = client.get("/health").json()
+    assert health["status"] == "ok" and health["pending"] == 0 and health["max_pending"] == 64
     paths = client.get("/schema/openapi.json").json()["paths"]
     assert paths and all(p.startswith("/api/") for p in paths)
     operations = [op for ops in paths.values() for op in ops.values()]
@@ -474,10 +475,12 @@ def test_max_pending_beyond_the_default_worker_threads_still_refuses_the_questio
         deadline = time.monotonic() + 30
         while 503 not in statuses and time.monotonic() < deadline:
             time.sleep(0.05)
+        with urllib.request.urlopen(f"{url}/health", timeout=10) as r:  # a thread is left for it
+            pending = json.loads(r.read())["pending"]
         release.set()
         for t in [first, *rest]:
             t.join(120)
-    assert sorted(statuses) == [200] * 45 + [503]
+    assert sorted(statuses) == [200] * 45 + [503] and pending == 45
 
 
 def test_busy_refusals_are_logged_as_a_count_not_a_line_each(caplog):
