@@ -9,6 +9,7 @@
 #   bash benchmarks/lease.sh teacher MINUTES MINUTES [SEED]  # an MPNet teacher, then models/reader distilled from it
 #   bash benchmarks/lease.sh train MINUTES SEED [SEED ...]   # a run per seed from models/reader, side by side
 #   bash benchmarks/lease.sh fetch SEED                      # that run's export again (the machine still warm)
+#   bash benchmarks/lease.sh teacher-pieces K                # after `teacher`: the teacher itself, part K (1, 2)
 #
 # .gpu/ (ignored by git; GPU_DIR names another) holds data.jsonl.gz, the training paragraphs (the model card,
 # models/reader/README.md, says how they are made), dev/ (2,000 SQuAD v1.1 dev questions with their paragraphs),
@@ -85,6 +86,7 @@ teacher)  # an MPNet-base teacher from the pieces, then the shipped reader disti
     # shellcheck disable=SC2086  # TEACHER_ARGS and TRAIN_ARGS are lists of options
     $PY -m qa reader train "${common[@]}" --out "$RUNS/teacher" --base "$RUNS/mpnet" --minutes "$2" --lr 5e-5 \
         ${TEACHER_ARGS:-} >"$RUNS/teacher.log" 2>&1 || { logs teacher; exit 1; }
+    $PY -m qa reader export "$RUNS/teacher/checkpoint" --out "$RUNS/export-teacher"  # for `teacher-pieces`
     # shellcheck disable=SC2086
     $PY -m qa reader train "${common[@]}" --out "$RUNS/run-$seed" --base "${STUDENT:-models/reader}" \
         --teacher "$RUNS/teacher/checkpoint" --minutes "$3" --lr 3e-5 ${TRAIN_ARGS:-} >"$RUNS/run-$seed.log" 2>&1 ||
@@ -114,9 +116,18 @@ train)
     [ $status = 0 ] && fetch "$1"
     exit $status
     ;;
+teacher-pieces)  # part $2 (1, 2, ...) of the teacher itself, packed once: 6 pieces a call (8 files may come back)
+    packed="$RUNS/teacher-packed"
+    [ -f "$packed/index.json" ] ||
+        $PY -m benchmarks.mpnet pack "$RUNS/export-teacher" --out "$packed" --bits 8 --block 0 >/dev/null
+    mkdir -p "$OUT/teacher"
+    [ "$2" = 1 ] && cp "$packed"/{index,config}.json "$OUT/teacher/"
+    find "$packed" -name 'piece-*.xz' | sort | sed -n "$((6 * $2 - 5)),$((6 * $2))p" | xargs -r cp -t "$OUT/teacher/"
+    ls "$OUT/teacher"
+    ;;
 fetch) fetch "$2" ;;
 *)
-    echo "usage: bash benchmarks/lease.sh prepare | calls | teacher MINUTES MINUTES [SEED] | train MINUTES SEED [SEED ...] | fetch SEED" >&2
+    echo "usage: bash benchmarks/lease.sh prepare | calls | teacher MINUTES MINUTES [SEED] | teacher-pieces K | train MINUTES SEED [SEED ...] | fetch SEED" >&2
     exit 2
     ;;
 esac

