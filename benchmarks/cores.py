@@ -25,6 +25,15 @@ from qa.models.reader import tokenizer_windows
 from qa.models.runtime import OnnxRunner, reader_onnx, reader_path
 
 
+def seed_windows(qa, tokenizer) -> list[dict]:
+    """Each seed question's reader inputs: its windows over the passages `qa` retrieves for it, cut by `tokenizer`
+    as the service's reader cuts them."""
+    length, stride = qa.settings.reader_max_length, qa.settings.reader_stride
+    questions = [row["question"] for row in load_questions(SEED_QUESTIONS)]
+    read = [(q, [p.text for p in qa.passages(q)]) for q in questions]
+    return [tokenizer_windows(tokenizer, q, passages, length, stride)["inputs"] for q, passages in read]
+
+
 def batched(requests: list[dict], pad: int) -> dict:
     """Several questions' windows as one batch, padded to the longest."""
     width = max(r["input_ids"].shape[1] for r in requests)
@@ -65,10 +74,7 @@ def main() -> None:
     reader, cores = qa.reader, len(os.sched_getaffinity(0))
     onnx = reader_onnx(reader_path(qa.settings.reader), qa.settings.cache_dir)
     pad = getattr(reader.tokenizer, "pad_token_id", None) or 0
-    questions = [row["question"] for row in load_questions(SEED_QUESTIONS)]
-    requests = [
-        tokenizer_windows(reader.tokenizer, q, [x.text for x in qa.passages(q)], 192, 64)["inputs"] for q in questions
-    ]
+    requests = seed_windows(qa, reader.tokenizer)
     wide, narrow = OnnxRunner(onnx, cores), [OnnxRunner(onnx, 1) for _ in range(cores)]
     rows = []
     for label, runners, per_call in [

@@ -19,9 +19,8 @@ from pathlib import Path
 import numpy as np
 
 from benchmarks import report
-from benchmarks.squad import ROOT, SEED_QUESTIONS, service
-from qa.evaluation.report import load_questions
-from qa.models.reader import tokenizer_windows
+from benchmarks.cores import seed_windows
+from benchmarks.squad import ROOT, service
 from qa.models.runtime import OnnxRunner, export_int8, load_torch, reader_path
 from qa.models.tokenizer import FastTokenizer
 
@@ -38,24 +37,20 @@ def main() -> None:
     if not args.reader and (MPNET / "model.safetensors").exists():
         readers += [f"MPNet-base, first 6 layers={MPNET}:6", f"MPNet-base, 12 layers (the teacher)={MPNET}"]
     qa = service("seed")
-    questions = [row["question"] for row in load_questions(SEED_QUESTIONS)]
-    passages = [[x.text for x in qa.passages(q)] for q in questions]
     rows = []
     with tempfile.TemporaryDirectory() as work:
         for n, spec in enumerate(readers):
             name, _, where = spec.partition("=")
             path, _, layers = where.partition(":")
             onnx = export_int8(truncated(Path(path), int(layers or 0)), Path(work) / f"{n}.onnx")
-            tokenizer = FastTokenizer(path)
-            pairs = zip(questions, passages, strict=True)
-            batches = [tokenizer_windows(tokenizer, q, ps, 192, 64)["inputs"] for q, ps in pairs]
+            batches = seed_windows(qa, FastTokenizer(path))
             for threads in (1, 2):
                 p50, p95 = timed(OnnxRunner(onnx, threads), batches, args.seconds)
                 rows.append({"reader": name, "threads": threads, "p50_ms": p50, "p95_ms": p95})
                 rows[-1]["int8_mb"] = round(onnx.stat().st_size / 1e6)
                 print(rows[-1], flush=True)
     caption = (
-        f"Reading one seed question ({len(questions)} questions, 5 passages each, 192-token windows), int8 ONNX "
+        f"Reading one seed question ({len(batches)} questions, 5 passages each, 192-token windows), int8 ONNX "
         f"with eager attention, {args.seconds:g} s per row"
     )
     cells = [[r["reader"], r["threads"], r["p50_ms"], r["p95_ms"], r["int8_mb"]] for r in rows]

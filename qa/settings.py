@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -189,6 +190,13 @@ class Settings:
             if (low is not None and value < low) or (high is not None and value > high):
                 limits = f"between {low} and {high}" if high is not None else f"at least {low}"
                 raise ValueError(f"setting {f.name}: {value!r} must be {limits}")
+
+
+def threads_each(threads: int = 0, processes: int = 1) -> int:
+    """The threads a thread-count setting means (`reader_threads`, an embedder's threads): `threads` when set,
+    else the cores this process may use shared evenly among `processes` (workers or replicas side by side; 0 counts
+    as 1), at least one each, so that together they never oversubscribe the cores."""
+    return threads or max(1, len(os.sched_getaffinity(0)) // max(processes, 1))
 
 
 def parse_value(f: dataclasses.Field, raw: str) -> Any:

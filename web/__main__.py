@@ -15,6 +15,7 @@ from uvicorn.supervisors import Multiprocess
 from qa import QAService
 from qa.cli import settings_from, settings_parser
 from qa.errors import ClusterError, IndexStateError
+from qa.settings import threads_each
 
 
 def port_problem(host: str, port: int) -> str | None:
@@ -76,8 +77,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.ray is not None:
         return _on_ray(settings, args.ray)
     print(f"News QA: open http://{settings.host}:{settings.port}/ once the models are loaded", file=sys.stderr)
-    cores = len(os.sched_getaffinity(0))
-    threads = settings.reader_threads or max(1, cores // settings.workers)  # no oversubscription
+    threads = threads_each(settings.reader_threads, settings.workers)
     os.environ.update(settings.replace(reader_threads=threads).to_env())  # each worker's create_app reads them
     config = uvicorn.Config("web.app:create_app", factory=True, workers=settings.workers, **server_options(settings))
     # supervised even with one worker: a worker that dies (the OOM killer; SIGBUS from a memory-mapped index

