@@ -265,3 +265,17 @@ def test_reader_speed_benchmark_smoke(tiny_model, tmp_path, cache_dir):
     bench("benchmarks.reader_speed", "--reader", f"tiny={tiny_model}:1", "--seconds", "0.2", "--out", str(out), env=env)
     rows = json.loads((out / "reader-speed.json").read_text())
     assert [r["threads"] for r in rows] == [1, 2] and all(r["p95_ms"] >= r["p50_ms"] > 0 for r in rows)
+
+
+def test_cascade_benchmark_takes_the_second_reader_below_the_threshold(service):
+    from benchmarks.cascade import asked, compare
+
+    rows = [{"question": "who threatened sanctions?", "answers": ["Boris Johnson"]},
+            {"question": "What is the capital of Peru?", "answers": []}]  # fmt: skip
+    first = asked(service, rows)
+    second = [{"top": "Boris Johnson", "candidate": "Boris Johnson", "confidence": 0.9, "ms": 1.0}] * 2
+    by = {r["reader"]: r for r in compare(rows, first, second, below=(0.0, 1.01))}
+    assert by["cascade, second below 0.0"]["exact_match"] == by["first alone"]["exact_match"]
+    everything = by["cascade, second below 1.01"]
+    assert everything["re_read"] == 1.0 and everything["exact_match"] == 1.0 and everything["ms_p50"] > 1.0
+    assert by["second alone"]["exact_match"] == 1.0 and by["second alone"]["unanswerable_abstained"] == "0/1"
