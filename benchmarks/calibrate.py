@@ -19,7 +19,7 @@ from benchmarks.squad import V2_DEV, service, v2_parts
 from qa.evaluation.report import load_questions
 from qa.models.calibration import Calibrator, expected_calibration_error
 from qa.models.runtime import reader_path
-from qa.text.metrics import exact, f1
+from qa.text.metrics import best_f1, exact
 
 TOP = 5  # candidates per question the fit sees (the ones that could be shown)
 
@@ -65,7 +65,7 @@ def main() -> None:
 def choose_threshold(tops: list[tuple[list[str], float, str]]) -> float:
     """The abstention threshold with the best SQuAD-2.0 overall F1 over (gold, probability, text) of each
     question's first answer."""
-    scored = [(p, max((f1(text, g) for g in gold), default=0.0), not gold) for gold, p, text in tops]
+    scored = [(p, best_f1(text, gold), not gold) for gold, p, text in tops]
     best, best_f1 = 0.0, -1.0
     for t in np.round(np.arange(0.02, 0.9, 0.02), 2):
         total = sum((f if p >= t else 0.0) if not unanswerable else float(p < t) for p, f, unanswerable in scored)

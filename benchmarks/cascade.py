@@ -15,12 +15,14 @@ import os
 import time
 from pathlib import Path
 
+import numpy as np
+
 from benchmarks import report
 from benchmarks.squad import ROOT
 from qa import QAService
 from qa.evaluation.report import load_questions
 from qa.settings import Settings
-from qa.text.metrics import exact, f1
+from qa.text.metrics import best_f1, exact, ratio
 
 BELOW = (0.2, 0.38, 0.5, 0.6, 0.7, 0.8)
 
@@ -49,24 +51,25 @@ def cascade(first: list[dict], second: list[dict], below: float) -> list[dict]:
 
 
 def scores(rows: list[dict], picks: list[dict]) -> dict:
-    """EM and F1 of the top answer and the abstentions, over the answerable and the unanswerable questions."""
-    answerable = [(r, p) for r, p in zip(rows, picks, strict=True) if r["answers"]]
+    """EM and F1 of the top answer and the abstentions, over the answerable and the unanswerable questions, and
+    the latency percentiles as `qa eval` reports them."""
+    answerable = [(r["answers"], p) for r, p in zip(rows, picks, strict=True) if r["answers"]]
     unanswerable = [p for r, p in zip(rows, picks, strict=True) if not r["answers"]]
-    n = max(1, len(answerable))
-    ms = sorted(p["ms"] for p in picks)
+    n = len(answerable)
+    ms = [p["ms"] for p in picks]
     return {
-        "exact_match": round(sum(_right(p["top"], r) for r, p in answerable) / n, 3),
-        "f1": round(sum(max(f1(p["top"], g) for g in r["answers"]) for r, p in answerable if p["top"]) / n, 3),
-        "answerable_abstained": round(sum(p["top"] is None for _, p in answerable) / n, 3),
+        "exact_match": ratio(sum(_right(p["top"], gold) for gold, p in answerable), n),
+        "f1": ratio(sum(best_f1(p["top"], gold) for gold, p in answerable if p["top"] is not None), n),
+        "answerable_abstained": ratio(sum(p["top"] is None for _, p in answerable), n),
         "unanswerable_abstained": f"{sum(p['top'] is None for p in unanswerable)}/{len(unanswerable)}",
-        "candidate_right": round(sum(_right(p["candidate"], r) for r, p in answerable) / n, 3),
-        "ms_p50": round(ms[len(ms) // 2]),
-        "ms_p95": round(ms[min(len(ms) - 1, int(len(ms) * 0.95))]),
-    }  # fmt: skip
+        "candidate_right": ratio(sum(_right(p["candidate"], gold) for gold, p in answerable), n),
+        "latency_ms_p50": round(float(np.percentile(ms, 50)), 1),
+        "latency_ms_p95": round(float(np.percentile(ms, 95)), 1),
+    }
 
 
-def _right(text: str | None, row: dict) -> bool:
-    return text is not None and exact(text, row["answers"])
+def _right(text: str | None, golds: list[str]) -> bool:
+    return text is not None and exact(text, golds)
 
 
 def compare(rows: list[dict], first: list[dict], second: list[dict], below=BELOW) -> list[dict]:
@@ -74,9 +77,10 @@ def compare(rows: list[dict], first: list[dict], second: list[dict], below=BELOW
     out = [{"reader": "first alone", "re_read": 0.0, **scores(rows, first)}]
     out.append({"reader": "second alone", "re_read": 1.0, **scores(rows, second)})
     for x in below:
-        share = sum(a["confidence"] < x for a in first) / max(1, len(first))
-        picks = cascade(first, second, x)
-        out.append({"reader": f"cascade, second below {x}", "re_read": round(share, 3), **scores(rows, picks)})
+        share = ratio(sum(a["confidence"] < x for a in first), len(first))
+        out.append(
+            {"reader": f"cascade, second below {x}", "re_read": share, **scores(rows, cascade(first, second, x))}
+        )
     return out
 
 
@@ -98,7 +102,7 @@ def main() -> None:
     ]
     out = compare(rows, *read)
     columns = ["reader", "re_read", "exact_match", "f1", "answerable_abstained", "unanswerable_abstained",
-               "candidate_right", "ms_p50", "ms_p95"]  # fmt: skip
+               "candidate_right", "latency_ms_p50", "latency_ms_p95"]  # fmt: skip
     caption = f"Cascade on {args.questions.name}: first {args.first}, second {args.second} (ms: both asks in turn)"
     report.write(args.out, "cascade", out, report.markdown(caption, columns, [[r[c] for c in columns] for r in out]))
 

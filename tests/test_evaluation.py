@@ -4,7 +4,7 @@ import pytest
 
 from qa.evaluation.report import load_questions
 from qa.models.reader import Found
-from qa.text.metrics import f1, normalize
+from qa.text.metrics import best_f1, f1, normalize
 from qa.training.scores import no_answer_scores, reader_scores
 from qa.training.squad import Example
 
@@ -13,6 +13,7 @@ def test_normalize_and_f1():
     assert normalize("The  G8!") == "g8"
     assert f1("Boris Johnson", "Johnson") == pytest.approx(2 / 3)
     assert f1("", "x") == 0.0 and f1("a the", "the") == 0.0
+    assert best_f1("Boris Johnson", ["Johnson", "Boris Johnson"]) == 1.0 and best_f1("Johnson", []) == 0.0
 
 
 def test_load_questions_sample_and_errors(tmp_path):

@@ -16,7 +16,7 @@ from qa.models.calibration import expected_calibration_error, reliability
 from qa.payload import result_payload
 from qa.service import QAService
 from qa.store.files import write_whole
-from qa.text.metrics import exact, f1, normalize, ratio
+from qa.text.metrics import best_f1, exact, normalize, ratio
 
 
 def load_questions(path: Path, sample: int | None = None, seed: int = 0) -> list[dict]:
@@ -102,7 +102,7 @@ def evaluate(
         counts["false_abstain"] += result.abstained
         top = result.answers[0].text if result.answers else ""
         em += exact(top, gold)
-        f1s += max(f1(top, g) for g in gold)
+        f1s += best_f1(top, gold)
         em_any += any(exact(a.text, gold) for a in result.answers)
         passages = " ".join(normalize(p.text) for p in result.passages[:k])
         recall += any(normalize(g) in passages for g in gold)
@@ -146,7 +146,7 @@ def verdict_rows(rows: list[dict], results: list) -> list[dict]:
     out = []
     for row, result in zip(rows, results, strict=True):
         gold, top = row["answers"], result.answers[0].text if result.answers else None
-        score = max((f1(top, g) for g in gold), default=0.0) if top is not None else 0.0
+        score = best_f1(top, gold) if top is not None else 0.0
         if not gold:
             verdict = "abstained" if top is None else "answered"
         elif top is None:

@@ -24,6 +24,11 @@ def f1(prediction: str, gold: str) -> float:
     return 2 * precision * recall / (precision + recall)
 
 
+def best_f1(prediction: str, golds: list[str]) -> float:
+    """The prediction's token F1 against the closest of the gold answers (0.0 when there are none)."""
+    return max((f1(prediction, g) for g in golds), default=0.0)
+
+
 def exact(prediction: str, golds: list[str]) -> bool:
     """The prediction equals one of the gold answers after normalisation."""
     return any(normalize(prediction) == normalize(g) for g in golds)

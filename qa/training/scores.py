@@ -7,7 +7,7 @@ import time
 import numpy as np
 
 from qa.models.reader import SpanReader
-from qa.text.metrics import exact, f1, ratio
+from qa.text.metrics import best_f1, exact, ratio
 from qa.training.squad import Example
 
 
@@ -59,7 +59,7 @@ def _gold_reading(reader: SpanReader, examples: list[Example]) -> np.ndarray:
         found = reader.read(e.question, [e.context], top=1)
         text = e.context[found[0].start : found[0].end] if found else ""
         margin = found[0].logit - min(f.null_logit for f in found) if found else -np.inf
-        scored = (max(f1(text, g) for g in e.answers), exact(text, e.answers)) if e.answers else (0.0, 0.0)
+        scored = (best_f1(text, e.answers), exact(text, e.answers)) if e.answers else (0.0, 0.0)
         out.append((margin, bool(e.answers), *scored))
     return np.array(out, dtype=float).reshape(-1, 4)
 
