@@ -95,7 +95,9 @@ def main() -> None:
     p.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results")
     args = p.parse_args()
     rows = load_questions(args.questions)
-    base = Settings.from_env(os.environ, progress=False).replace(index_dir=args.index_dir, answerer="reader")
+    base = Settings.from_env(os.environ, progress=False).replace(
+        index_dir=args.index_dir, answerer="reader", second_reader=""
+    )
     read = [
         asked(QAService(base.replace(reader=reader, min_probability=threshold)), rows)
         for reader, threshold in ((args.first, args.first_min_probability), (args.second, args.second_min_probability))

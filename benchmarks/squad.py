@@ -98,7 +98,7 @@ def service(name: str, docs: Path | None = None, like: QAService | None = None) 
     """A service answering with the trained reader over the benchmark index `name`, built from `docs` (a .jsonl
     of articles) or the seeds; with `like`, it shares that service's loaded models."""
     settings = Settings.from_env(os.environ, progress=False).replace(index_dir=WORK / name, answerer="reader")
-    qa = QAService(settings, like.embedder, like.reader) if like else QAService(settings)
+    qa = QAService(settings, like.embedder, like.reader, like.second_reader) if like else QAService(settings)
     if docs is not None:
         qa.add(docs)
     elif qa.manifest() is None:

@@ -44,15 +44,22 @@ class Generation:
     @cached_property
     def answerer(self) -> Answerer:
         service = self._service
-        return answerer(service.settings, self.snapshot, lambda: service.reader, service.questions)
+        s = service.settings
+        return answerer(s, self.snapshot, lambda: service.reader, service.questions, lambda: service.second_reader)
 
 
 class QAService:
     """Indexes articles and answers questions over them; safe to share between threads."""
 
-    def __init__(self, settings: Settings, embedder: Embedder | None = None, reader: SpanReader | None = None):
+    def __init__(
+        self,
+        settings: Settings,
+        embedder: Embedder | None = None,
+        reader: SpanReader | None = None,
+        second_reader: SpanReader | None = None,
+    ):
         self.settings = settings
-        self._embedder, self._reader = embedder, reader
+        self._embedder, self._reader, self._second_reader = embedder, reader, second_reader
         self.live = LiveIndex(settings.index_dir, settings.nprobe, self._generation, self._check)
         self.indexer = Indexer(settings, lambda: self.embedder, lambda: self.current().snapshot.articles)
         self.conversation = Conversation(lambda: self.current().stamp, self._ask_again)
@@ -72,6 +79,13 @@ class QAService:
         if self._reader is None:
             self._reader = SpanReader.from_settings(self.settings)
         return self._reader
+
+    @property
+    def second_reader(self) -> SpanReader | None:
+        """The reader of the cascade's second step (`second_reader`; None without one)."""
+        if self._second_reader is None and self.settings.second_reader:
+            self._second_reader = SpanReader.from_settings(self.settings.replace(reader=self.settings.second_reader))
+        return self._second_reader
 
     @cached_property
     def questions(self) -> CachedEncoder:

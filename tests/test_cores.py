@@ -3,7 +3,7 @@
 import threading
 import time
 
-from qa.models.cores import SharedCores
+from qa.models.cores import Cores, SharedCores
 
 
 class Recorder:
@@ -42,6 +42,19 @@ def test_calls_side_by_side_get_one_core_each_and_never_more_than_there_are():
         t.join()
     assert record.most <= 2, "never more threads busy than cores"
     assert record.used.count(1) >= 6, "under load the calls ran one core each"
+
+
+def test_two_models_sharing_the_cores_never_hold_more_than_there_are_together():
+    """A cascade's two readers, each called from many threads: one pool of cores between them."""
+    record, shared = Recorder(), Cores(2)
+    first, second = SharedCores(record.make, 2, shared), SharedCores(record.make, 2, shared)
+    threads = [threading.Thread(target=model, args=(0.03,)) for _ in range(6) for model in (first, second)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert record.most <= 2, "never more threads busy than cores, whichever model runs"
+    assert first(0.0) == second(0.0) == 2, "alone, either gets every core"
 
 
 def test_a_failing_call_gives_its_cores_back():

@@ -55,7 +55,13 @@ def health(qa: NamedDependency[QAService]) -> Response:
     s = qa.settings
     if status["index_error"]:
         status["index_error"] = public(status["index_error"], s.index_dir)
-    body = {**status, "model": s.model, "reader": s.reader, "reader_backend": s.reader_backend, "process": os.getpid()}
+    models = {
+        "model": s.model,
+        "reader": s.reader,
+        "second_reader": s.second_reader,
+        "reader_backend": s.reader_backend,
+    }
+    body = {**status, **models, "process": os.getpid()}
     return Response(body, status_code=503 if status["status"] == "no index" else 200)
 
 

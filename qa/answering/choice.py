@@ -1,10 +1,12 @@
-"""The one place that picks the answerer the settings ask for (`answerer`: reader or rules)."""
+"""The one place that picks the answerer the settings ask for (`answerer`: reader or rules; `second_reader`: a
+cascade to a second reader)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
 from qa.answering.base import Answerer
+from qa.answering.cascade import Cascade
 from qa.answering.reader import ReaderAnswerer
 from qa.answering.rules.answerer import RuleAnswerer
 from qa.models.embedding import CachedEncoder
@@ -13,9 +15,26 @@ from qa.settings import Settings
 from qa.store.snapshot import Snapshot
 
 
-def answerer(s: Settings, snapshot: Snapshot, reader: Callable[[], SpanReader], questions: CachedEncoder) -> Answerer:
-    """An answerer over one generation. The reader is loaded only if it is the one chosen; the rules embed the
-    generation's sentences through a cache of their own and questions through the service's `questions`."""
+def answerer(
+    s: Settings,
+    snapshot: Snapshot,
+    reader: Callable[[], SpanReader],
+    questions: CachedEncoder,
+    second: Callable[[], SpanReader] | None = None,
+) -> Answerer:
+    """An answerer over one generation, and with `second_reader` set, the cascade from it to the `second` reader.
+    A reader is loaded only if it is used; the rules embed the generation's sentences through a cache of their own
+    and questions through the service's `questions`."""
+    first = _first(s, snapshot, reader, questions)
+    if not s.second_reader or second is None:
+        return first
+    extra = ReaderAnswerer(
+        snapshot.articles, second(), s.max_answers, s.second_min_probability, s.extra_probability, s.guess_probability
+    )
+    return Cascade(first, extra, s.second_below)
+
+
+def _first(s: Settings, snapshot: Snapshot, reader: Callable[[], SpanReader], questions: CachedEncoder) -> Answerer:
     if s.answerer == "reader":
         return ReaderAnswerer(
             snapshot.articles, reader(), s.max_answers, s.min_probability, s.extra_probability, s.guess_probability

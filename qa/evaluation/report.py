@@ -68,7 +68,7 @@ def evaluate(
     reader = service.reader if service.settings.answerer == "reader" else None
     if docs is not None:
         eval_settings = service.settings.replace(index_dir=service.settings.index_dir / "eval")
-        service = QAService(eval_settings, embedder=service.embedder, reader=reader)
+        service = QAService(eval_settings, service.embedder, reader, service.second_reader)
         report = service.add(docs)
         build = {
             "index_dir": str(service.settings.index_dir),

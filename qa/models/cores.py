@@ -20,29 +20,20 @@ and a call that has waited for a core asks it before reading, so a question whos
 RECHECK_SECONDS = 0.25  # how often a call waiting for a core asks WANTED
 
 
-class SharedCores:
-    """A runner over `cores` cores made of `make(threads)` runners: one on every core, for a call that finds
-    nothing else running or waiting, and one per core on a single thread, for calls side by side. Calls get
-    cores in the order they came (first come, first served: under load every question waits about as long),
-    and only the call next in line is woken when a core frees."""
+class Cores:
+    """A process's cores as calls take them: every core for a call that finds nothing else running or waiting, one
+    each for calls side by side. Calls get cores in the order they came (first come, first served: under load every
+    question waits about as long), and only the call next in line is woken when a core frees. Models that run in
+    turn (a cascade's two readers) share one `Cores`, so that together they never hold more cores than there are."""
 
-    def __init__(self, make: Callable[[int], Callable[[Any], Any]], cores: int):
+    def __init__(self, cores: int):
         self.cores = cores
-        self.wide = make(cores)
-        self._idle = [make(1) for _ in range(cores)]  # single-threaded runners not in use
         self._free = cores  # cores no call holds
         self._lock = threading.Lock()
         self._line: deque[threading.Condition] = deque()  # calls waiting for a core, first come first
 
-    def __call__(self, inputs: Any) -> Any:
-        runner, wide = self._take()
-        try:
-            return runner(inputs)
-        finally:
-            self._give(runner, wide)
-
-    def _take(self) -> tuple[Callable[[Any], Any], bool]:
-        """A runner, and whether it is the one on every core."""
+    def take(self) -> bool:
+        """Wait for a core; True if the call got every core."""
         wanted = WANTED.get()
         with self._lock:
             turn = threading.Condition(self._lock)
@@ -59,21 +50,55 @@ class SharedCores:
             self._line.popleft()
             if self._free == self.cores and not self._line:  # alone: every core, for the shortest wait
                 self._free = 0
-                return self.wide, True
+                return True
             self._free -= 1
             self._wake_next()
-            return self._idle.pop(), False
+            return False
 
-    def _give(self, runner: Callable[[Any], Any], wide: bool) -> None:
+    def give(self, wide: bool) -> None:
         with self._lock:
-            if wide:
-                self._free = self.cores
-            else:
-                self._idle.append(runner)
-                self._free += 1
+            self._free = self.cores if wide else self._free + 1
             self._wake_next()
 
     def _wake_next(self) -> None:
         """Wake the call first in line if a core is free for it (the lock is held)."""
         if self._free and self._line:
             self._line[0].notify()
+
+
+_PROCESS: dict[int, Cores] = {}
+_PROCESS_LOCK = threading.Lock()
+
+
+def process_cores(cores: int) -> Cores:
+    """The one `Cores` of this process for calls on `cores` threads (every model made with the same thread count
+    shares it)."""
+    with _PROCESS_LOCK:
+        return _PROCESS.setdefault(cores, Cores(cores))
+
+
+class SharedCores:
+    """A runner over `cores` cores made of `make(threads)` runners: one on every core, for a call that gets them all,
+    and one per core on a single thread, for calls side by side (`Cores` decides which; `shared`: cores this model
+    shares with others, else its own)."""
+
+    def __init__(self, make: Callable[[int], Callable[[Any], Any]], cores: int, shared: Cores | None = None):
+        self.cores = shared or Cores(cores)
+        self.wide = make(cores)
+        self._idle = [make(1) for _ in range(cores)]  # single-threaded runners not in use
+        self._lock = threading.Lock()
+
+    def __call__(self, inputs: Any) -> Any:
+        wide = self.cores.take()
+        if wide:
+            runner = self.wide
+        else:
+            with self._lock:
+                runner = self._idle.pop()
+        try:
+            return runner(inputs)
+        finally:
+            if not wide:
+                with self._lock:
+                    self._idle.append(runner)
+            self.cores.give(wide)

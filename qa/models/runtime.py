@@ -12,11 +12,12 @@ from pathlib import Path
 import numpy as np
 
 from qa.errors import ReaderError
-from qa.models.cores import SharedCores
+from qa.models.cores import SharedCores, process_cores
 from qa.models.tokenizer import INPUTS, FastTokenizer
 from qa.settings import BACKENDS, threads_each
 
 PACKAGED = Path(__file__).resolve().parents[2] / "models" / "reader"
+SHIPPED = {"packaged": PACKAGED, "teacher": PACKAGED.parent / "teacher"}  # reader settings' names for them
 
 
 def _transformers():
@@ -41,11 +42,14 @@ def _loading(path: str | Path, what, offline: bool):
 
 
 def reader_path(name: str) -> Path | str:
-    """The checkpoint directory for the `reader` setting ("packaged" is the reader shipped in models/reader)."""
-    if name == "packaged":
-        if not (PACKAGED / "config.json").exists():
-            raise ReaderError(f"the packaged reader is missing from {PACKAGED}; set QA_READER to a QA checkpoint")
-        return PACKAGED
+    """The checkpoint directory for a reader setting: "packaged" is the reader shipped in models/reader, "teacher"
+    the larger one shipped in models/teacher (`second_reader`)."""
+    if name in SHIPPED:
+        if not (SHIPPED[name] / "config.json").exists():
+            raise ReaderError(
+                f"the {name} reader is missing from {SHIPPED[name]}; point the setting at a QA checkpoint"
+            )
+        return SHIPPED[name]
     return Path(name) if Path(name).exists() else name
 
 
@@ -205,7 +209,10 @@ def open_runner(path: str | Path, backend: str, cache_dir: Path, threads: int = 
             export_int8(load_torch(path, offline)[0], onnx)
         except OSError as exc:
             raise ReaderError(f"cannot build the int8 reader in {cache_dir}: {exc}; {cache_hint('reader')}") from exc
-    runner = SharedCores(lambda n: OnnxRunner(onnx, n), threads) if threads > 1 else OnnxRunner(onnx, threads)
+    if threads > 1:  # the process's readers share its cores
+        runner = SharedCores(lambda n: OnnxRunner(onnx, n), threads, process_cores(threads))
+    else:
+        runner = OnnxRunner(onnx, threads)
     if (Path(path) / "tokenizer.json").exists():  # no transformers (and so no PyTorch) to import
         return runner, FastTokenizer(path)
     return runner, load_tokenizer(path, offline)

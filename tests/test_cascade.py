@@ -1,0 +1,51 @@
+"""The cascade: the first reader answers every question, the second re-reads those the first is unsure of."""
+
+import pytest
+
+from qa import QAService
+from qa.answering.base import Answers
+from qa.answering.cascade import Cascade
+from qa.errors import ReaderError
+
+from .conftest import assert_cited
+
+
+class Fixed:
+    """An answerer that always replies `reply`, and counts what it was asked."""
+
+    def __init__(self, reply: Answers):
+        self.reply, self.asked = reply, []
+
+    def answers(self, question, passages, shown=()):
+        self.asked.append((question, tuple(shown)))
+        return self.reply
+
+
+def test_the_second_reads_only_below_the_threshold_and_its_reply_stands():
+    sure, unsure, abstains = Answers(["a"], 0.9), Answers(["b"], 0.5), Answers([], 0.1)
+    second = Fixed(abstains)
+    assert Cascade(Fixed(sure), second, 0.8).answers("q", []) is sure
+    assert second.asked == []
+    assert Cascade(Fixed(unsure), second, 0.8).answers("who else?", [], ["b"]) is abstains  # its abstention stands
+    assert second.asked == [("who else?", ("b",))]
+
+
+def test_a_service_with_a_second_reader_answers_from_it_when_unsure(fresh_service, tiny_mpnet):
+    s = fresh_service.settings.replace(second_reader=str(tiny_mpnet), second_below=1.0, second_min_probability=0.0)
+    qa = QAService(s, fresh_service.embedder, fresh_service.reader)
+    qa.build()
+    first = fresh_service.settings.replace(index_dir=s.index_dir)
+    result = qa.ask("Who is the Italian foreign minister?")
+    assert result.answers, "the second reader, at min probability 0, always answers"
+    for answer in result.answers:
+        assert_cited(qa, answer)
+    alone = QAService(first, fresh_service.embedder, fresh_service.reader).ask("Who is the Italian foreign minister?")
+    assert [a.text for a in result.answers] != [a.text for a in alone.answers]  # a random tiny model, not the first
+
+
+def test_a_missing_second_reader_is_named_when_the_service_warms_up(fresh_service, tmp_path):
+    s = fresh_service.settings.replace(second_reader=str(tmp_path / "no-such-reader"))
+    qa = QAService(s, fresh_service.embedder, fresh_service.reader)
+    qa.build()
+    with pytest.raises(ReaderError, match="no-such-reader"):
+        qa.warm_up()
