@@ -208,6 +208,17 @@ def test_export_averages_several_checkpoints(tiny_model, tmp_path, capsys):
     assert "not the architecture of" in capsys.readouterr().err and not (tmp_path / "bad").exists()
 
 
+def test_an_export_in_parts_loads_as_one_model(tiny_model, tmp_path):
+    """A large reader is shipped in files under a git host's limit; both backends read the parts as one."""
+    out = export(tiny_model, tmp_path / "parts", dtype="float32", shard_mb=1)
+    assert len(list(out.glob("*.safetensors"))) > 1 and (out / "model.safetensors.index.json").exists()
+    a, b = load_torch(tiny_model)[0].state_dict(), load_torch(out)[0].state_dict()
+    assert all(torch.equal(a[k], b[k]) for k in a)
+    runner, tokenizer = open_runner(out, "onnx-int8", tmp_path / "cache", threads=1)
+    start, end = runner(tokenizer_windows(tokenizer, "what is it?", ["Short one."], 64, 16)["inputs"])
+    assert start.shape == end.shape
+
+
 def test_onnx_int8_copy_agrees_with_torch(tiny_model, tmp_path):
     model, tokenizer = load_torch(tiny_model)
     torch_runner, onnx_runner = TorchRunner(model), OnnxRunner(export_int8(model, tmp_path / "m.onnx"))

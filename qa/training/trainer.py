@@ -22,6 +22,7 @@ from qa.training.squad import Example, Labelled, labelled_windows, read_dev, rea
 
 CHECKPOINT = "checkpoint"
 STATE = "state.json"
+SHARD_MB = 90  # the largest weights file an export writes, in MB
 SCHEDULES = ("steps", "time")
 
 
@@ -288,8 +289,9 @@ def _save(model, tokenizer, optimizer, schedule, state: dict, cfg: TrainConfig, 
     shutil.rmtree(old, ignore_errors=True)
 
 
-def export(checkpoint: Path | Sequence[Path], out: Path, dtype: str = "float16") -> Path:
-    """Copy a checkpoint's model and tokenizer (no optimizer state) to `out`, weights in `dtype`. Given several
+def export(checkpoint: Path | Sequence[Path], out: Path, dtype: str = "float16", shard_mb: int = SHARD_MB) -> Path:
+    """Copy a checkpoint's model and tokenizer (no optimizer state) to `out`, weights in `dtype`, in files of at most
+    `shard_mb` MB (a git host refuses files over 100 MB; a reader loads the parts as one). Given several
     checkpoints of one architecture (runs from a common base), their weights are averaged, a uniform model soup,
     and the first one's tokenizer is kept."""
     import torch
@@ -307,7 +309,7 @@ def export(checkpoint: Path | Sequence[Path], out: Path, dtype: str = "float16")
         model.load_state_dict({k: v / len(checkpoints) for k, v in total.items()})
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    model.to(getattr(torch, dtype)).save_pretrained(out)
+    model.to(getattr(torch, dtype)).save_pretrained(out, max_shard_size=f"{shard_mb}MB")
     tokenizer.save_pretrained(out)
     states = [json.loads((c / STATE).read_text()) if (c / STATE).exists() else {} for c in checkpoints]
     if len(checkpoints) > 1 or states[0]:
