@@ -8,8 +8,9 @@
 Each run starts a fresh server on a free port, warms it up, then sends --requests questions (or asks for
 --seconds; the seed questions, or --sample of those in --questions, cycled) from --concurrency client threads.
 With --ray the server is `qa-web --ray` and --workers are its replicas; with --add, `qa index add ARTICLE` runs
-halfway through each row, on a copy of the index. Writes serve[-ray][-while-adding].md (a table) and .json under
---out.
+halfway through each row, on a copy of the index. After each row it notes the largest resident memory (RSS) of
+the server's processes (not with --ray: the replicas are Ray's). Writes serve[-ray][-while-adding].md (a table)
+and .json under --out.
 """
 
 from __future__ import annotations
@@ -60,9 +61,11 @@ def main() -> None:
     questions = [r["question"] for r in load_questions(args.questions, args.sample)]
     rows = []
     for workers in args.workers:
-        with Server(index_dir, workers, args.answerer, args.ray) as url:
+        server = Server(index_dir, workers, args.answerer, args.ray)
+        with server as url:
             for concurrency in args.concurrency:
-                rows.append({"workers": workers, "concurrency": concurrency, **load(url, questions, concurrency, args)})
+                row = {"workers": workers, "concurrency": concurrency, **load(url, questions, concurrency, args)}
+                rows.append({**row, "largest_rss_mb": None if args.ray else largest_rss_mb(server.process.pid)})
                 print(rows[-1], flush=True)
     name = ("serve-ray" if args.ray else "serve") + ("-while-adding" if args.add else "")
     report.write(args.out, name, rows, table(rows, args, index_dir))
@@ -126,6 +129,27 @@ def load(url: str, questions: list[str], concurrency: int, args) -> dict:
     }
 
 
+def largest_rss_mb(pid: int) -> float:
+    """The largest resident memory, in MB, of process `pid` and every process under it (a worker's, with
+    --workers)."""
+    parents, rss = {}, {}
+    for status in Path("/proc").glob("[0-9]*/status"):
+        try:
+            fields = dict(line.split(":", 1) for line in status.read_text().splitlines() if ":" in line)
+        except OSError:  # the process ended meanwhile
+            continue
+        child = int(status.parent.name)
+        parents[child] = int(fields["PPid"])
+        rss[child] = int(fields.get("VmRSS", "0 kB").split()[0]) / 1024
+
+    def under(p: int) -> bool:
+        while p and p != pid:
+            p = parents.get(p, 0)
+        return p == pid
+
+    return round(max((mb for p, mb in rss.items() if under(p)), default=0.0), 1)
+
+
 def _add(index_dir: Path, path: Path, status: list[int]) -> None:
     """`qa index add` of `path` to the index being served, in its own process, as an operator would."""
     run = subprocess.run([sys.executable, "-m", "qa", "index", "add", str(path), "--index-dir", str(index_dir)],
@@ -165,6 +189,8 @@ def table(rows: list[dict], args, index_dir: Path) -> str:
     keys = ["workers", "concurrency", "requests_per_second", "latency_ms_p50", "latency_ms_p95", "errors"]
     columns = ["replicas (Ray Serve)" if args.ray else "workers", *keys[1:]]
     columns[2:5] = ["requests/s", "p50 ms", "p95 ms"]
+    if not args.ray:
+        keys, columns = [*keys, "largest_rss_mb"], [*columns, "largest process RSS MB"]
     if args.add:
         keys, columns = [*keys, "article_added"], [*columns, "article added"]
     return report.markdown(caption, columns, [[r[k] for k in keys] for r in rows])

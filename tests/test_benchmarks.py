@@ -25,7 +25,7 @@ def test_serving_benchmark_smoke(fresh_service, tmp_path):
     args = ["--workers", "1", "--concurrency", "2", "--requests", "4", "--answerer", "rules"]
     bench("benchmarks.serve", *args, "--index-dir", str(fresh_service.settings.index_dir), "--out", str(out))
     (row,) = json.loads((out / "serve.json").read_text())
-    assert row["errors"] == 0 and row["requests_per_second"] > 0
+    assert row["errors"] == 0 and row["requests_per_second"] > 0 and row["largest_rss_mb"] > 50
     assert "| workers | concurrency |" in (out / "serve.md").read_text()
 
 
