@@ -118,7 +118,7 @@ class QAService:
     def warm_up(self) -> None:
         """Open the index and make what answering needs, the models included, before the first question."""
         served = self.current()
-        served.retriever, served.answerer  # noqa: B018 - made on first use, so used here
+        served.retriever, served.answerer, self.second_reader  # noqa: B018 - made on first use, so used here
 
     def status(self) -> dict:
         """The index being served, and the questions being answered or waiting now (`pending`, of at most

@@ -23,11 +23,14 @@ class Fixed:
 
 def test_the_second_reads_only_below_the_threshold_and_its_reply_stands():
     sure, unsure, abstains = Answers(["a"], 0.9), Answers(["b"], 0.5), Answers([], 0.1)
-    second = Fixed(abstains)
-    assert Cascade(Fixed(sure), second, 0.8).answers("q", []) is sure
-    assert second.asked == []
-    assert Cascade(Fixed(unsure), second, 0.8).answers("who else?", [], ["b"]) is abstains  # its abstention stands
-    assert second.asked == [("who else?", ("b",))]
+    second, made = Fixed(abstains), []
+    sure_first = Cascade(Fixed(sure), lambda: made.append(1) or second, 0.8)
+    assert sure_first.answers("q", []) is sure
+    assert second.asked == [] and made == [], "the second is not even made while the first is sure"
+    unsure_first = Cascade(Fixed(unsure), lambda: made.append(1) or second, 0.8)
+    assert unsure_first.answers("who else?", [], ["b"]) is abstains  # its abstention stands
+    unsure_first.answers("and?", [])
+    assert second.asked == [("who else?", ("b",)), ("and?", ())] and made == [1]
 
 
 def test_a_service_with_a_second_reader_answers_from_it_when_unsure(fresh_service, tiny_mpnet):

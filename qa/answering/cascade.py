@@ -3,18 +3,28 @@ first is unsure of. Most questions cost the first reader's time alone; the hard 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import threading
+from collections.abc import Callable, Sequence
 
 from qa.answering.base import Answerer, Answers
 from qa.types import Passage
 
 
 class Cascade:
-    """`first`'s reply when its confidence reaches `below`, else `second`'s (its answers, or its abstention: the
-    second reader is the better judge of both)."""
+    """`first`'s reply when its confidence reaches `below`, else the `second` answerer's (its answers, or its
+    abstention: the second reader is the better judge of both). The second is made when first needed, so that a
+    one-off `qa ask` the first reader is sure of never loads the larger model (a server loads it when warming up)."""
 
-    def __init__(self, first: Answerer, second: Answerer, below: float):
-        self.first, self.second, self.below = first, second, below
+    def __init__(self, first: Answerer, second: Callable[[], Answerer], below: float):
+        self.first, self.below = first, below
+        self._make, self._second, self._lock = second, None, threading.Lock()
+
+    @property
+    def second(self) -> Answerer:
+        with self._lock:
+            if self._second is None:
+                self._second = self._make()
+            return self._second
 
     def answers(self, question: str, passages: list[Passage], shown: Sequence[str] = ()) -> Answers:
         reply = self.first.answers(question, passages, shown)

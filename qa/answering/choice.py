@@ -23,15 +23,18 @@ def answerer(
     second: Callable[[], SpanReader] | None = None,
 ) -> Answerer:
     """An answerer over one generation, and with `second_reader` set, the cascade from it to the `second` reader.
-    A reader is loaded only if it is used; the rules embed the generation's sentences through a cache of their own
+    A reader is loaded only when first used; the rules embed the generation's sentences through a cache of their own
     and questions through the service's `questions`."""
     first = _first(s, snapshot, reader, questions)
     if not s.second_reader or second is None:
         return first
-    extra = ReaderAnswerer(
-        snapshot.articles, second(), s.max_answers, s.second_min_probability, s.extra_probability, s.guess_probability
-    )
-    return Cascade(first, extra, s.second_below)
+
+    def again() -> Answerer:
+        articles = snapshot.articles
+        limit, floor = s.max_answers, s.second_min_probability
+        return ReaderAnswerer(articles, second(), limit, floor, s.extra_probability, s.guess_probability)
+
+    return Cascade(first, again, s.second_below)
 
 
 def _first(s: Settings, snapshot: Snapshot, reader: Callable[[], SpanReader], questions: CachedEncoder) -> Answerer:
