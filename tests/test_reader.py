@@ -219,6 +219,29 @@ def test_an_export_in_parts_loads_as_one_model(tiny_model, tmp_path):
     assert start.shape == end.shape
 
 
+def test_a_reader_can_keep_some_matmuls_float_in_its_int8_copy(tiny_model, tmp_path):
+    """Its int8.json names the MatMuls whose int8 error costs it answers; they stay float32, the rest int8."""
+    import shutil
+
+    import onnx
+
+    kept = tmp_path / "kept"
+    shutil.copytree(tiny_model, kept)
+    (kept / "int8.json").write_text(json.dumps({"float_matmuls": r"layer\.\d+/output/dense"}))
+
+    def ops(reader):
+        open_runner(reader, "onnx-int8", tmp_path / reader.name, threads=1)
+        (graph,) = [onnx.load(str(f)).graph for f in (tmp_path / reader.name).glob("*.onnx")]
+        return [n.op_type for n in graph.node]
+
+    plain, float_outputs = ops(tiny_model), ops(kept)
+    assert plain.count("MatMulInteger") - float_outputs.count("MatMulInteger") == 2  # one per layer of the 2
+    assert float_outputs.count("MatMul") - plain.count("MatMul") == 2
+    (kept / "int8.json").write_text("{not json")
+    with pytest.raises(ReaderError, match="int8.json"):
+        open_runner(kept, "onnx-int8", tmp_path / "other", threads=1)
+
+
 def test_onnx_int8_copy_agrees_with_torch(tiny_model, tmp_path):
     model, tokenizer = load_torch(tiny_model)
     torch_runner, onnx_runner = TorchRunner(model), OnnxRunner(export_int8(model, tmp_path / "m.onnx"))

@@ -4,8 +4,10 @@ uses both; the embedder uses the ONNX export and runner)."""
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import os
+import re
 import warnings
 from pathlib import Path
 
@@ -17,6 +19,7 @@ from qa.models.tokenizer import INPUTS, FastTokenizer
 from qa.settings import BACKENDS, threads_each
 
 PACKAGED = Path(__file__).resolve().parents[2] / "models" / "reader"
+INT8_SPEC = "int8.json"  # in a reader's folder: how its int8 copy is made
 SHIPPED = {"packaged": PACKAGED, "teacher": PACKAGED.parent / "teacher"}  # reader settings' names for them
 
 
@@ -124,7 +127,11 @@ def weights_id(path: Path) -> str:
 
 
 def export_int8(
-    model, target: Path, outputs: tuple[str, ...] = ("start_logits", "end_logits"), eager: bool = True
+    model,
+    target: Path,
+    outputs: tuple[str, ...] = ("start_logits", "end_logits"),
+    eager: bool = True,
+    keep_float: str = "",
 ) -> Path:
     """Export `model` (a BERT- or MPNet-style transformer with `outputs`) to ONNX and quantize its weights to int8
     (dynamic), written atomically to `target`. Its inputs are those of INPUTS its forward takes (MPNet has no token
@@ -133,7 +140,11 @@ def export_int8(
     `eager` traces the model's plain attention rather than PyTorch's fused one: the same float32 logits (within
     2e-5), but a graph without the fused path's mask-building ops, in which ONNX Runtime reads the shipped reader's
     windows for a seed question in 60 ms instead of 76 on one thread. The embedder keeps the graph its indexes
-    were built with (eager=False)."""
+    were built with (eager=False).
+
+    `keep_float`: a regular expression; the MatMuls whose node names it matches stay float32 (a model whose int8
+    copy loses too much where activations have outliers, e.g. MPNet's feed-forward outputs, names them in its
+    `int8.json`)."""
     import inspect
 
     import torch
@@ -177,7 +188,8 @@ def export_int8(
                 opset_version=17,
                 dynamo=False,
             )
-            quantize_dynamic(str(fp32), str(tmp), weight_type=QuantType.QInt8, per_channel=True)
+            kept = _matmuls(fp32, keep_float) if keep_float else []
+            quantize_dynamic(str(fp32), str(tmp), weight_type=QuantType.QInt8, per_channel=True, nodes_to_exclude=kept)
             os.replace(tmp, target)
     finally:
         root.setLevel(level)
@@ -194,6 +206,26 @@ def reader_onnx(path: str | Path, cache_dir: Path) -> Path:
     return Path(cache_dir) / f"reader-{weights_id(Path(path))}.eager.int8.onnx"
 
 
+def _matmuls(onnx_file: Path, pattern: str) -> list[str]:
+    """The MatMul nodes of an ONNX graph whose names match `pattern`."""
+    import onnx
+
+    graph = onnx.load(str(onnx_file), load_external_data=False).graph
+    return [n.name for n in graph.node if n.op_type == "MatMul" and re.search(pattern, n.name)]
+
+
+def int8_float(path: str | Path) -> str:
+    """The pattern of MatMuls a reader keeps float32 in its int8 copy (its `int8.json`, "float_matmuls"; none
+    without one)."""
+    spec = Path(path) / INT8_SPEC
+    if not spec.exists():
+        return ""
+    try:
+        return str(json.loads(spec.read_text())["float_matmuls"])
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise ReaderError(f"cannot read {spec}: {exc}") from exc
+
+
 def open_runner(path: str | Path, backend: str, cache_dir: Path, threads: int = 0, offline: bool = True):
     """(runner, tokenizer) for the checkpoint at `path` on `threads` threads (0: the cores this process may use);
     the int8 ONNX copy is built on first use."""
@@ -206,7 +238,7 @@ def open_runner(path: str | Path, backend: str, cache_dir: Path, threads: int = 
     onnx = reader_onnx(path, cache_dir)
     if not onnx.exists():
         try:
-            export_int8(load_torch(path, offline)[0], onnx)
+            export_int8(load_torch(path, offline)[0], onnx, keep_float=int8_float(path))
         except OSError as exc:
             raise ReaderError(f"cannot build the int8 reader in {cache_dir}: {exc}; {cache_hint('reader')}") from exc
     if threads > 1:  # the process's readers share its cores
