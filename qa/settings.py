@@ -93,8 +93,8 @@ class Settings:
     )
     second_reader: str = setting(
         "",
-        "a larger reader that re-reads the questions the reader is unsure of (a cascade): a checkpoint directory, or"
-        " teacher (models/teacher); empty: none",
+        "answerer=reader: a larger reader that re-reads the questions the reader is unsure of (a cascade): a checkpoint"
+        " directory, or teacher (models/teacher); empty: none",
     )
     second_below: float = setting(
         0.8,

@@ -119,8 +119,14 @@ def reader(settings) -> SpanReader:
 
 
 @pytest.fixture(scope="session")
-def service(settings, embedder, reader) -> QAService:
-    qa = QAService(settings, embedder=embedder, reader=reader)
+def second_reader(settings) -> SpanReader | None:
+    """The cascade's second reader as the service loads it by default (None: the default has none)."""
+    return QAService(settings).second_reader
+
+
+@pytest.fixture(scope="session")
+def service(settings, embedder, reader, second_reader) -> QAService:
+    qa = QAService(settings, embedder=embedder, reader=reader, second_reader=second_reader)
     qa.build()
     return qa
 
@@ -128,7 +134,9 @@ def service(settings, embedder, reader) -> QAService:
 @pytest.fixture(scope="session")
 def rules(service) -> QAService:
     """The seed index answered by the rules instead of the reader."""
-    return QAService(service.settings.replace(answerer="rules"), embedder=service.embedder, reader=service.reader)
+    return QAService(
+        service.settings.replace(answerer="rules"), service.embedder, service.reader, service.second_reader
+    )
 
 
 @pytest.fixture(scope="session")
@@ -138,6 +146,6 @@ def client(service):
 
 
 @pytest.fixture
-def fresh_service(tmp_path, settings, embedder, reader):
+def fresh_service(tmp_path, settings, embedder, reader, second_reader):
     """A service over its own empty index directory, for tests that change the index."""
-    return QAService(settings.replace(index_dir=tmp_path / "index"), embedder=embedder, reader=reader)
+    return QAService(settings.replace(index_dir=tmp_path / "index"), embedder, reader, second_reader)

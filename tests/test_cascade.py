@@ -52,3 +52,12 @@ def test_a_missing_second_reader_is_named_when_the_service_warms_up(fresh_servic
     qa.build()
     with pytest.raises(ReaderError, match="no-such-reader"):
         qa.warm_up()
+
+
+def test_the_rules_are_never_cascaded(fresh_service, tiny_mpnet):
+    """The rules' scores are not calibrated probabilities, so a second reader has no threshold to act on."""
+    s = fresh_service.settings.replace(answerer="rules", second_reader=str(tiny_mpnet), second_below=1.0)
+    qa = QAService(s, fresh_service.embedder, fresh_service.reader)
+    qa.build()
+    qa.warm_up()
+    assert qa.second_reader is None and not isinstance(qa.current().answerer, Cascade)

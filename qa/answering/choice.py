@@ -22,11 +22,11 @@ def answerer(
     questions: CachedEncoder,
     second: Callable[[], SpanReader] | None = None,
 ) -> Answerer:
-    """An answerer over one generation, and with `second_reader` set, the cascade from it to the `second` reader.
-    A reader is loaded only when first used; the rules embed the generation's sentences through a cache of their own
-    and questions through the service's `questions`."""
+    """An answerer over one generation; for the reader with `second_reader` set, the cascade from it to the `second`
+    reader. A reader is loaded only when first used; the rules embed the generation's sentences through a cache of
+    their own and questions through the service's `questions`."""
     first = _first(s, snapshot, reader, questions)
-    if not s.second_reader or second is None:
+    if s.answerer != "reader" or not s.second_reader or second is None:  # the rules' scores are not probabilities
         return first
 
     def again() -> Answerer:
