@@ -66,12 +66,12 @@ def choose_threshold(tops: list[tuple[list[str], float, str]]) -> float:
     """The abstention threshold with the best SQuAD-2.0 overall F1 over (gold, probability, text) of each
     question's first answer."""
     scored = [(p, best_f1(text, gold), not gold) for gold, p, text in tops]
-    best, best_f1 = 0.0, -1.0
+    best, overall = 0.0, -1.0
     for t in np.round(np.arange(0.02, 0.9, 0.02), 2):
         total = sum((f if p >= t else 0.0) if not unanswerable else float(p < t) for p, f, unanswerable in scored)
-        if total / len(scored) > best_f1:
-            best, best_f1 = float(t), total / len(scored)
-    print(f"overall F1 at the best threshold on the calibration part: {best_f1:.4f}")
+        if total / len(scored) > overall:
+            best, overall = float(t), total / len(scored)
+    print(f"overall F1 at the best threshold on the calibration part: {overall:.4f}")
     return best
 
 

@@ -279,3 +279,10 @@ def test_cascade_benchmark_takes_the_second_reader_below_the_threshold(service):
     everything = by["cascade, second below 1.01"]
     assert everything["re_read"] == 1.0 and everything["exact_match"] == 1.0 and everything["latency_ms_p50"] > 1.0
     assert by["second alone"]["exact_match"] == 1.0 and by["second alone"]["unanswerable_abstained"] == "0/1"
+
+
+def test_calibration_threshold_is_the_one_with_the_best_overall_f1():
+    from benchmarks.calibrate import choose_threshold
+
+    tops = [(["Paris"], 0.9, "Paris"), (["Rome"], 0.3, "Milan"), ([], 0.2, "Oslo"), ([], 0.5, "Bern")]
+    assert choose_threshold(tops) == 0.52  # above the wrong 0.5 answer, keeping the right 0.9 one
