@@ -30,7 +30,7 @@ def main() -> None:
     p.add_argument("--seed", type=int, default=0)
     args = p.parse_args()
     _, calibration, _ = v2_parts()
-    qa = service("squad-v2", V2_DEV / "docs.jsonl")
+    qa = service("squad-v2", V2_DEV / "docs.jsonl", second_reader="")  # calibrates QA_READER, never a cascade
     rows = load_questions(calibration, args.sample, args.seed)
     answerer = qa.current().answerer
     evidence, correct, answerable, per_question = [], [], [], []

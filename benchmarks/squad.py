@@ -94,10 +94,11 @@ def _cut(counts: list[int], questions: float) -> int:
     return cut
 
 
-def service(name: str, docs: Path | None = None, like: QAService | None = None) -> QAService:
+def service(name: str, docs: Path | None = None, like: QAService | None = None, **changes) -> QAService:
     """A service answering with the trained reader over the benchmark index `name`, built from `docs` (a .jsonl
-    of articles) or the seeds; with `like`, it shares that service's loaded models."""
-    settings = Settings.from_env(os.environ, progress=False).replace(index_dir=WORK / name, answerer="reader")
+    of articles) or the seeds, with the settings `changes`; with `like`, it shares that service's loaded models."""
+    env = Settings.from_env(os.environ, progress=False)
+    settings = env.replace(index_dir=WORK / name, answerer="reader", **changes)
     qa = QAService(settings, like.embedder, like.reader, like.second_reader) if like else QAService(settings)
     if docs is not None:
         qa.add(docs)

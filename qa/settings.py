@@ -92,21 +92,21 @@ class Settings:
         at_most=1,
     )
     second_reader: str = setting(
-        "",
+        "teacher",
         "answerer=reader: a larger reader that re-reads the questions the reader is unsure of (a cascade): a checkpoint"
         " directory, or teacher (models/teacher); empty: none",
     )
     second_below: float = setting(
-        0.8,
-        "second_reader: re-read when the reader's best answer's probability is below this; the second reader's"
-        " answers (or abstention) are then the reply",
+        0.38,
+        "second_reader: re-read when the reader's best answer's probability is below this (0.38: what it would"
+        " abstain on); the second reader's answers (or abstention) are then the reply",
         at_least=0,
         at_most=1,
     )
     second_min_probability: float = setting(
-        0.38,
-        "second_reader: abstain when its best answer's calibrated probability is below this (min_probability for"
-        " the second reader)",
+        0.44,
+        "second_reader: abstain when its best answer's calibrated probability is below this (its min_probability,"
+        " tuned as the reader's: benchmarks/calibrate.py)",
         at_least=0,
         at_most=1,
     )

@@ -44,7 +44,7 @@ def test_unanswerable_seed_questions_abstain(service, rules, answerer, q):
 
 
 def test_threshold_zero_always_answers_with_verified_offsets(service):
-    eager = QAService(service.settings.replace(min_probability=0.0), service.embedder, service.reader)
+    eager = QAService(service.settings.replace(min_probability=0.0, second_reader=""), service.embedder, service.reader)
     snapshot = eager.current().snapshot
     for q in seed_questions():
         answers = eager.ask(q["question"]).answers
@@ -81,7 +81,7 @@ def test_chat_shows_the_reader_score_as_a_probability(service):
 
 
 def test_answers_never_cross_a_paragraph_break(service):
-    eager = QAService(service.settings.replace(min_probability=0.0), service.embedder, service.reader)
+    eager = QAService(service.settings.replace(min_probability=0.0, second_reader=""), service.embedder, service.reader)
     for q in seed_questions():
         for answer in eager.ask(q["question"]).answers:
             assert "\n\n" not in answer.text.replace("\r", "")
@@ -105,7 +105,9 @@ def test_who_else_reads_the_previous_question_again_without_the_answers_shown(se
     """ "who else?" reads the previous question again and passes over every answer shown for it, however often it
     is repeated; once the candidates run out it says there is no other answer."""
     eager = QAService(
-        service.settings.replace(min_probability=0.0, extra_probability=1.0), service.embedder, service.reader
+        service.settings.replace(min_probability=0.0, extra_probability=1.0, second_reader=""),
+        service.embedder,
+        service.reader,
     )
     history = ["Who is the Italian foreign minister?"]
     shown = [a.text for a in eager.ask(history[0]).answers]
