@@ -83,7 +83,7 @@ class QAService:
     @property
     def second_reader(self) -> SpanReader | None:
         """The reader of the cascade's second step (`second_reader`; None without one)."""
-        if self._second_reader is None and self.settings.second_reader and self.settings.answerer == "reader":
+        if self._second_reader is None and self.settings.rereads:
             self._second_reader = SpanReader.from_settings(self.settings.replace(reader=self.settings.second_reader))
         return self._second_reader
 

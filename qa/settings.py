@@ -176,6 +176,12 @@ class Settings:
     )
     progress: bool = setting(True, "show progress bars while indexing")
 
+    @property
+    def rereads(self) -> bool:
+        """Whether a second reader re-reads what the reader is unsure of (the rules' scores are no probabilities,
+        so they are never cascaded)."""
+        return self.answerer == "reader" and bool(self.second_reader)
+
     @classmethod
     def from_env(cls, env: Mapping[str, str], **overrides: Any) -> Settings:
         """Settings from `QA_<NAME>` variables in `env`, then `overrides` (None values ignored)."""

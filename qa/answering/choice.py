@@ -20,27 +20,22 @@ def answerer(
     snapshot: Snapshot,
     reader: Callable[[], SpanReader],
     questions: CachedEncoder,
-    second: Callable[[], SpanReader] | None = None,
+    second: Callable[[], SpanReader],
 ) -> Answerer:
-    """An answerer over one generation; for the reader with `second_reader` set, the cascade from it to the `second`
-    reader. A reader is loaded only when first used; the rules embed the generation's sentences through a cache of
-    their own and questions through the service's `questions`."""
-    first = _first(s, snapshot, reader, questions)
-    if s.answerer != "reader" or not s.second_reader or second is None:  # the rules' scores are not probabilities
-        return first
-
-    def again() -> Answerer:
-        articles = snapshot.articles
-        limit, floor = s.max_answers, s.second_min_probability
-        return ReaderAnswerer(articles, second(), limit, floor, s.extra_probability, s.guess_probability)
-
-    return Cascade(first, again, s.second_below)
-
-
-def _first(s: Settings, snapshot: Snapshot, reader: Callable[[], SpanReader], questions: CachedEncoder) -> Answerer:
-    if s.answerer == "reader":
-        return ReaderAnswerer(
-            snapshot.articles, reader(), s.max_answers, s.min_probability, s.extra_probability, s.guess_probability
+    """An answerer over one generation, and when `s.rereads`, the cascade from it to the `second` reader. A reader
+    is loaded only when first used; the rules embed the generation's sentences through a cache of their own and
+    questions through the service's `questions`."""
+    if s.answerer != "reader":
+        sentences = CachedEncoder(questions.encode, s.sentence_cache)
+        return RuleAnswerer(
+            snapshot, sentences, questions, snapshot.bm25.idf, s.max_answers, s.min_score, s.answer_ratio
         )
-    sentences = CachedEncoder(questions.encode, s.sentence_cache)
-    return RuleAnswerer(snapshot, sentences, questions, snapshot.bm25.idf, s.max_answers, s.min_score, s.answer_ratio)
+    first = _reading(s, snapshot, reader(), s.min_probability)
+    if not s.rereads:
+        return first
+    return Cascade(first, lambda: _reading(s, snapshot, second(), s.second_min_probability), s.second_below)
+
+
+def _reading(s: Settings, snapshot: Snapshot, reader: SpanReader, floor: float) -> ReaderAnswerer:
+    """`reader`'s answers, abstaining under `floor`."""
+    return ReaderAnswerer(snapshot.articles, reader, s.max_answers, floor, s.extra_probability, s.guess_probability)

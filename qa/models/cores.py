@@ -84,8 +84,8 @@ class SharedCores:
 
     def __init__(self, make: Callable[[int], Callable[[Any], Any]], cores: int, shared: Cores | None = None):
         self.cores = shared or Cores(cores)
-        self.wide = make(cores)
-        self._idle = [make(1) for _ in range(cores)]  # single-threaded runners not in use
+        self.wide = make(self.cores.cores)
+        self._idle = [make(1) for _ in range(self.cores.cores)]  # single-threaded runners not in use
         self._lock = threading.Lock()
 
     def __call__(self, inputs: Any) -> Any:
