@@ -17,6 +17,12 @@ ANSWERABLE = [q for q in seed_questions() if q["answers"]]
 UNANSWERABLE = [q for q in seed_questions() if not q["answers"]]
 
 
+def eager(service: QAService, **changes) -> QAService:
+    """The packaged reader alone (no cascade), never abstaining, sharing `service`'s loaded models."""
+    settings = service.settings.replace(min_probability=0.0, second_reader="", **changes)
+    return QAService(settings, service.embedder, service.reader)
+
+
 def test_shown_answers_are_cited_calibrated_and_mostly_right(service):
     shown = right = 0
     for q in ANSWERABLE:
@@ -44,10 +50,10 @@ def test_unanswerable_seed_questions_abstain(service, rules, answerer, q):
 
 
 def test_threshold_zero_always_answers_with_verified_offsets(service):
-    eager = QAService(service.settings.replace(min_probability=0.0, second_reader=""), service.embedder, service.reader)
-    snapshot = eager.current().snapshot
+    reader = eager(service)
+    snapshot = reader.current().snapshot
     for q in seed_questions():
-        answers = eager.ask(q["question"]).answers
+        answers = reader.ask(q["question"]).answers
         assert answers and all(verified(snapshot.articles, a) for a in answers)
         shifted = dataclasses.replace(answers[0], citation=dataclasses.replace(answers[0].citation, end=0))
         assert not verified(snapshot.articles, shifted)
@@ -81,9 +87,9 @@ def test_chat_shows_the_reader_score_as_a_probability(service):
 
 
 def test_answers_never_cross_a_paragraph_break(service):
-    eager = QAService(service.settings.replace(min_probability=0.0, second_reader=""), service.embedder, service.reader)
+    reader = eager(service)
     for q in seed_questions():
-        for answer in eager.ask(q["question"]).answers:
+        for answer in reader.ask(q["question"]).answers:
             assert "\n\n" not in answer.text.replace("\r", "")
 
 
@@ -104,26 +110,22 @@ def test_elliptical_follow_ups_are_read_filled_in_from_the_previous_question_as_
 def test_who_else_reads_the_previous_question_again_without_the_answers_shown(service):
     """ "who else?" reads the previous question again and passes over every answer shown for it, however often it
     is repeated; once the candidates run out it says there is no other answer."""
-    eager = QAService(
-        service.settings.replace(min_probability=0.0, extra_probability=1.0, second_reader=""),
-        service.embedder,
-        service.reader,
-    )
+    reader = eager(service, extra_probability=1.0)
     history = ["Who is the Italian foreign minister?"]
-    shown = [a.text for a in eager.ask(history[0]).answers]
+    shown = [a.text for a in reader.ask(history[0]).answers]
     assert len(shown) == 1
-    result = eager.ask("who else?", history=history)
+    result = reader.ask("who else?", history=history)
     assert result.interpreted == f"Who is the Italian foreign minister, other than {shown[0]}?"
-    for _ in range(eager.settings.passages + 1):
+    for _ in range(reader.settings.passages + 1):
         if result.abstained:
             break
         assert not repeats(result.answers[0].text, shown)
         shown.append(result.answers[0].text)
         history.append("who else?")
-        result = eager.ask("and who else?", history=history)
+        result = reader.ask("and who else?", history=history)
     assert result.abstained and result.more and len(shown) > 2
     assert no_answer_message(result) == "No other answer found in the indexed articles."
-    assert not eager.ask("who else?").more  # no history: nothing was shown before
+    assert not reader.ask("who else?").more  # no history: nothing was shown before
 
 
 def test_a_pronoun_follow_up_asks_the_turn_before_it_over_the_same_dates(service):
