@@ -55,6 +55,12 @@ def seed_questions() -> list[dict]:
     return [json.loads(line) for line in SEED_QUESTIONS.read_text().splitlines() if line.strip()]
 
 
+def like(service: QAService, **changes) -> QAService:
+    """`service` with these settings changed, sharing its loaded models: for changes that leave the models as they
+    are (a test that changes a reader builds its own service)."""
+    return QAService(service.settings.replace(**changes), service.embedder, service.reader, service.second_reader)
+
+
 def assert_cited(service, answer):
     """The answer's citation points at its text, inside its sentence, in the article it names."""
     c = answer.citation
@@ -134,9 +140,7 @@ def service(settings, embedder, reader, second_reader) -> QAService:
 @pytest.fixture(scope="session")
 def rules(service) -> QAService:
     """The seed index answered by the rules instead of the reader."""
-    return QAService(
-        service.settings.replace(answerer="rules"), service.embedder, service.reader, service.second_reader
-    )
+    return like(service, answerer="rules")
 
 
 @pytest.fixture(scope="session")

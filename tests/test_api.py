@@ -9,7 +9,7 @@ from litestar.testing import TestClient
 from qa import QAService
 from web.app import create_app
 
-from .conftest import live
+from .conftest import like, live
 
 
 def ask(client, **body):
@@ -242,7 +242,7 @@ def test_docs_use_only_local_assets(client):
 
 
 def test_rate_limit_is_a_setting(tmp_path, service):
-    limited = QAService(service.settings.replace(rate_limit=3), embedder=service.embedder, reader=service.reader)
+    limited = like(service, rate_limit=3)
     with TestClient(create_app(qa=limited)) as c:
         codes = [c.get("/api/articles").status_code for _ in range(5)]
         assert codes[:3] == [200, 200, 200] and codes[3:] == [429, 429]
@@ -255,8 +255,8 @@ def test_a_client_cannot_choose_its_own_rate_limit_key(service, trusted, limited
     from 127.0.0.1 does not escape the limit; from a trusted proxy each forwarded client has its own count."""
     import httpx
 
-    settings = service.settings.replace(rate_limit=3, trusted_proxies=trusted)
-    app = create_app(qa=QAService(settings, embedder=service.embedder, reader=service.reader))
+    qa = like(service, rate_limit=3, trusted_proxies=trusted)
+    app, settings = create_app(qa=qa), qa.settings
     with live(app, settings) as url:
         headers = [{"X-Forwarded-For": f"203.0.113.{n}"} for n in range(6)]
         codes = [httpx.get(f"{url}/api/articles", headers=h).status_code for h in headers]
@@ -301,8 +301,7 @@ def test_the_attacker_probes_all_hold(fresh_service):
     from benchmarks.probe import run
 
     fresh_service.build()
-    settings = fresh_service.settings.replace(admin_token="probe-secret")
-    app = create_app(qa=QAService(settings, fresh_service.embedder, fresh_service.reader))
+    app = create_app(qa=like(fresh_service, admin_token="probe-secret"))
     with live(app) as url:
         rows = run(url, "probe-secret")
     assert len(rows) >= 25 and [r for r in rows if not r["held"]] == []
@@ -312,8 +311,7 @@ def test_a_body_that_never_arrives_gets_a_408_not_a_held_connection(service):
     import socket
     import time
 
-    settings = service.settings.replace(body_timeout=1.0)
-    app = create_app(qa=QAService(settings, embedder=service.embedder, reader=service.reader))
+    app = create_app(qa=like(service, body_timeout=1.0))
     with live(app) as url:
         port = int(url.rsplit(":", 1)[1])
         with socket.create_connection(("127.0.0.1", port), timeout=10) as conn:

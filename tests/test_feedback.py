@@ -11,14 +11,15 @@ from qa.cli import main
 from qa.errors import FeedbackError
 from web.app import create_app
 
+from .conftest import like
+
 QUESTION = "Who is the Italian foreign minister?"
 
 
 @pytest.fixture
 def judged(service, tmp_path) -> QAService:
     """The seed index with its own feedback file."""
-    settings = service.settings.replace(feedback_file=tmp_path / "feedback.sqlite")
-    return QAService(settings, embedder=service.embedder, reader=service.reader)
+    return like(service, feedback_file=tmp_path / "feedback.sqlite")
 
 
 def quote(qa, question=QUESTION):
@@ -89,15 +90,14 @@ def test_api_stores_feedback_and_refuses_bad_posts(judged):
     assert len(judged.feedback_log.all()) == 1
     blocked = judged.settings.feedback_file.parent / "a-file"
     blocked.write_text("not a directory")
-    settings = judged.settings.replace(feedback_file=blocked / "feedback.sqlite")
-    nowhere = QAService(settings, judged.embedder, judged.reader)
+    nowhere = like(judged, feedback_file=blocked / "feedback.sqlite")
     with TestClient(create_app(qa=nowhere)) as client:
         r = client.post("/api/feedback", json=body)
         assert r.status_code == 503 and "cannot store feedback" in r.json()["detail"]
 
 
 def test_feedback_is_rate_limited_apart_from_questions(judged):
-    limited = QAService(judged.settings.replace(feedback_rate_limit=2), judged.embedder, judged.reader)
+    limited = like(judged, feedback_rate_limit=2)
     body = body_for(limited, "wrong")
     with TestClient(create_app(qa=limited)) as client:
         codes = [client.post("/api/feedback", json=body).status_code for _ in range(3)]

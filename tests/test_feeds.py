@@ -7,11 +7,12 @@ from pathlib import Path
 import pytest
 from litestar.testing import TestClient
 
-from qa import QAService
 from qa.cli import main
 from qa.errors import ArticleError
 from qa.ingest.formats import load_path
 from web.app import create_app
+
+from .conftest import like
 
 DATA = Path(__file__).parent / "data"
 
@@ -77,7 +78,7 @@ def test_the_same_content_under_another_id_is_skipped(fresh_service, tmp_path):
 
 def test_a_feed_can_be_posted_as_it_is(fresh_service):
     fresh_service.build()
-    qa = QAService(fresh_service.settings.replace(admin_token="t"), fresh_service.embedder, fresh_service.reader)
+    qa = like(fresh_service, admin_token="t")
     headers = {"Authorization": "Bearer t", "content-type": "application/atom+xml"}
     with TestClient(create_app(qa=qa)) as client:
         r = client.post("/api/articles", content=(DATA / "feed_atom.xml").read_bytes(), headers=headers)

@@ -11,6 +11,8 @@ from qa import QAService
 from qa.cli import main
 from qa.errors import ArticleError
 
+from .conftest import like
+
 DATA = Path(__file__).parent / "data"
 ROUTES = {  # path -> (status, content type, body, extra headers)
     "/news/storm.html": (200, "text/html; charset=utf-8", (DATA / "news_page.html").read_bytes(), {}),
@@ -159,7 +161,7 @@ def _admin(service, **settings):
 
     from web.app import create_app
 
-    qa = QAService(service.settings.replace(admin_token="t0ken", **settings), service.embedder, service.reader)
+    qa = like(service, admin_token="t0ken", **settings)
     client = TestClient(create_app(qa=qa))
     client.headers["Authorization"] = "Bearer t0ken"
     return client

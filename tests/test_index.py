@@ -10,6 +10,8 @@ from qa.store.manifest import MANIFEST, read_manifest
 from qa.store.snapshot import Snapshot
 from qa.types import Chunk
 
+from .conftest import like
+
 EXTRA = (
     "Volcano erupts in Iceland\n\nThe Fagradalsfjall volcano erupted on Tuesday near Reykjavik. "
     "Geologist Anna Sigurdardottir said the lava flow was the largest in a decade."
@@ -361,7 +363,7 @@ def test_a_generation_without_metadata_columns_loads_and_gains_them(fresh_servic
     data = json.loads((fresh_service.settings.index_dir / MANIFEST).read_text())
     del data["files"]  # an older version listed no files
     (fresh_service.settings.index_dir / MANIFEST).write_text(json.dumps(data))
-    older = QAService(fresh_service.settings, embedder=fresh_service.embedder, reader=fresh_service.reader)
+    older = like(fresh_service)
     assert older.article("russia-sanctions-syria").meta == {}
     path = tmp_path / "volcano.txt"
     path.write_text("---\npublished: 2017-04-10\n---\n" + EXTRA)
@@ -377,7 +379,7 @@ def test_a_damaged_generation_is_never_opened_and_health_says_what_happened(fres
     fresh build writes over a damaged generation."""
     fresh_service.build()
     index_dir = fresh_service.settings.index_dir
-    serving = QAService(fresh_service.settings, fresh_service.embedder, fresh_service.reader)
+    serving = like(fresh_service)
     assert serving.ask("Who is the Italian foreign minister?").answers and serving.status()["status"] == "ok"
     path = tmp_path / "volcano.txt"
     path.write_text(EXTRA)
@@ -393,13 +395,13 @@ def test_a_damaged_generation_is_never_opened_and_health_says_what_happened(fres
         and f"damaged: {newest.vectors_file} has changed (1000 bytes" in (health["index_error"])
     )
     with pytest.raises(IndexStateError, match=f"damaged: {newest.vectors_file}"):
-        QAService(fresh_service.settings, fresh_service.embedder, fresh_service.reader).current()
+        like(fresh_service).current()
     other = tmp_path / "other.txt"
     other.write_text(EXTRA.replace("Tuesday", "Friday"))
     with pytest.raises(IndexStateError, match="damaged"):  # not copied into a next generation
         fresh_service.add(other)
     fresh_service.build()  # a fresh build ignores the damaged generation
-    repaired = QAService(fresh_service.settings, fresh_service.embedder, fresh_service.reader)
+    repaired = like(fresh_service)
     assert repaired.status()["status"] == "ok"
     shutil.rmtree(index_dir / read_manifest(index_dir).bm25_dir)  # deleted under a running server: said
     assert "was deleted while being served" in repaired.status()["index_error"]

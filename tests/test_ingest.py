@@ -4,8 +4,9 @@ admin token; refused changes leave the index as it was."""
 import pytest
 from litestar.testing import TestClient
 
-from qa import QAService
 from web.app import create_app
+
+from .conftest import like
 
 TOKEN = "s3cret-token"
 STORY = {
@@ -20,7 +21,7 @@ STORY = {
 @pytest.fixture
 def admin(fresh_service):
     fresh_service.build()
-    qa = QAService(fresh_service.settings.replace(admin_token=TOKEN), fresh_service.embedder, fresh_service.reader)
+    qa = like(fresh_service, admin_token=TOKEN)
     with TestClient(create_app(qa=qa)) as client:
         client.headers["Authorization"] = f"Bearer {TOKEN}"
         yield client

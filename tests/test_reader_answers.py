@@ -11,7 +11,7 @@ from qa.answering.reader import tidy
 from qa.payload import no_answer_message
 from qa.text.metrics import exact
 
-from .conftest import assert_cited, seed_questions
+from .conftest import assert_cited, like, seed_questions
 
 ANSWERABLE = [q for q in seed_questions() if q["answers"]]
 UNANSWERABLE = [q for q in seed_questions() if not q["answers"]]
@@ -19,8 +19,7 @@ UNANSWERABLE = [q for q in seed_questions() if not q["answers"]]
 
 def eager(service: QAService, **changes) -> QAService:
     """The packaged reader alone (no cascade), never abstaining, sharing `service`'s loaded models."""
-    settings = service.settings.replace(min_probability=0.0, second_reader="", **changes)
-    return QAService(settings, service.embedder, service.reader)
+    return like(service, min_probability=0.0, second_reader="", **changes)
 
 
 def test_shown_answers_are_cited_calibrated_and_mostly_right(service):
@@ -131,7 +130,7 @@ def test_who_else_reads_the_previous_question_again_without_the_answers_shown(se
 def test_a_pronoun_follow_up_asks_the_turn_before_it_over_the_same_dates(service):
     """An API client that sends the history without having asked it here: the earlier turn is asked again with the
     follow-up's date window, as the client asked it (the seed article has no date, so there it had no answer)."""
-    fresh = QAService(service.settings, service.embedder, service.reader)  # nothing remembered yet
+    fresh = like(service)  # nothing remembered yet
     history = ["Who is the Italian foreign minister?"]
     assert fresh.ask("who did he call?", history=history, since="2017-01-01").interpreted is None
     assert fresh.ask("who did he call?", history=history).interpreted == "who did Angelino Alfano call?"
@@ -151,7 +150,7 @@ def test_an_article_that_is_one_huge_sentence_costs_a_question_a_few_windows(fre
     source.mkdir()
     filler = " ".join(f"the committee of region {i} met again and discussed the weather" for i in range(6000))
     (source / "huge.txt").write_text("A very long report\nThe harbour master Ilse Marr opened the bridge, " + filler)
-    qa = QAService(fresh_service.settings.replace(min_probability=0), fresh_service.embedder, fresh_service.reader)
+    qa = like(fresh_service, min_probability=0)
     qa.build(source)
     chunks = qa.current().snapshot.chunks
     assert max(c.end - c.start for c in chunks) <= qa.settings.chunk_chars
@@ -176,5 +175,5 @@ def test_an_abstention_says_whether_the_reader_has_a_guess_and_keeps_it_out_of_t
     assert body["message"].startswith("No answer the reader is sure of")
     body = client.post("/api/ask", json={"question": "Who painted the Mona Lisa?"}).json()
     assert body["guess"] is None and body["message"] == "No answer found in the indexed articles."
-    never = QAService(s.replace(guess_probability=1.0), service.embedder, service.reader)
+    never = like(service, guess_probability=1.0)
     assert never.ask("Who threatened sanctions?").guess is None

@@ -4,9 +4,11 @@ import math
 
 import pytest
 
-from qa import QAService, QuestionError
+from qa import QuestionError
 from qa.store.bm25 import BM25
 from qa.text.tokens import terms
+
+from .conftest import like
 
 ARTICLES = {
     "storm": "Storm batters coast\n\nA powerful storm flooded seaside towns overnight, and thousands lost electricity.",
@@ -125,5 +127,5 @@ def test_newer_reporting_ranks_first_and_a_date_window_restricts_the_search(fres
     for bad in ({"since": "yesterday"}, {"until": "2017-02-30"}, {"since": "2018-01-01", "until": "2017-01-01"}):
         with pytest.raises(QuestionError):
             eager.ask(question, **bad)
-    recent = QAService(fresh_service.settings.replace(recency_weight=1.0), fresh_service.embedder, fresh_service.reader)
+    recent = like(fresh_service, recency_weight=1.0)
     assert recent.ask(question).passages[0].chunk.article_id == "new"
