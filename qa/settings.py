@@ -97,9 +97,10 @@ class Settings:
         " directory, or teacher (models/teacher); empty: none",
     )
     second_below: float = setting(
-        0.38,
-        "second_reader: re-read when the reader's best answer's probability is below this (0.38: what it would"
-        " abstain on); the second reader's answers (or abstention) are then the reply",
+        0.0,
+        "second_reader: also re-read when the reader's best answer's probability is below this (it always re-reads"
+        " what the reader would abstain on, below min_probability; 0: only that); the second reader's answers (or"
+        " abstention) are then the reply",
         at_least=0,
         at_most=1,
     )

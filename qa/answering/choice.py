@@ -33,7 +33,8 @@ def answerer(
     first = _reading(s, snapshot, reader(), s.min_probability)
     if not s.rereads:
         return first
-    return Cascade(first, lambda: _reading(s, snapshot, second(), s.second_min_probability), s.second_below)
+    below = max(s.second_below, s.min_probability)  # never an abstention the second reader did not confirm
+    return Cascade(first, lambda: _reading(s, snapshot, second(), s.second_min_probability), below)
 
 
 def _reading(s: Settings, snapshot: Snapshot, reader: SpanReader, floor: float) -> ReaderAnswerer:
