@@ -21,7 +21,8 @@ import numpy as np
 from benchmarks import report
 from benchmarks.cores import seed_windows
 from benchmarks.squad import ROOT, service
-from qa.models.runtime import OnnxRunner, export_int8, load_torch, reader_path
+from qa.models.int8 import export_int8
+from qa.models.runtime import OnnxRunner, load_torch, reader_path
 from qa.models.tokenizer import FastTokenizer
 
 MPNET = Path.home() / ".cache" / "newsqa" / "all-mpnet-base-v2"

@@ -7,7 +7,7 @@ import sys
 
 from benchmarks import webpage
 
-from .conftest import ROOT
+from .conftest import ROOT, like
 
 
 def bench(module: str, *args: str, timeout: int = 300, env: dict | None = None) -> subprocess.CompletedProcess:
@@ -110,7 +110,6 @@ def test_tuning_data_places_v2_answers_and_keeps_unanswerable(tmp_path):
 
 def test_large_index_copies_articles_until_the_size(fresh_service, tmp_path):
     """benchmarks.large_index grows a built index with copies (same texts, nearby vectors) that load and answer."""
-    from qa import QAService
     from qa.store.manifest import read_manifest
 
     fresh_service.build()
@@ -120,7 +119,7 @@ def test_large_index_copies_articles_until_the_size(fresh_service, tmp_path):
     )
     manifest = read_manifest(out)
     assert manifest.chunks >= 20 and manifest.articles >= 3 and manifest.bm25
-    large = QAService(fresh_service.settings.replace(index_dir=out), fresh_service.embedder, fresh_service.reader)
+    large = like(fresh_service, index_dir=out)
     passages = large.ask("Who is the Italian foreign minister?").passages
     assert passages and all(p.chunk.article_id.startswith("russia-sanctions-syria") for p in passages)
 
@@ -265,6 +264,44 @@ def test_reader_speed_benchmark_smoke(tiny_model, tmp_path, cache_dir):
     bench("benchmarks.reader_speed", "--reader", f"tiny={tiny_model}:1", "--seconds", "0.2", "--out", str(out), env=env)
     rows = json.loads((out / "reader-speed.json").read_text())
     assert [r["threads"] for r in rows] == [1, 2] and all(r["p95_ms"] >= r["p50_ms"] > 0 for r in rows)
+
+
+def test_int8_benchmark_scores_each_copy_and_writes_the_outlier_channels(tiny_model, tmp_path):
+    """benchmarks.int8 finds the outlier channels on train questions, scores float32 / int8 / int8 with them read
+    apart on dev questions, and with --write leaves them in the reader's int8.json."""
+    import gzip
+    import shutil
+
+    from qa.models.int8 import int8_outliers
+
+    paragraphs = [json.loads(line) for line in (ROOT / "tests" / "data" / "tiny_squad.jsonl").read_text().splitlines()]
+    (tmp_path / "data").mkdir()
+    with gzip.open(tmp_path / "data" / "squad_v1.1_train.jsonl.gz", "wt") as fh:
+        fh.writelines(json.dumps(p) + "\n" for p in paragraphs)
+    dev = tmp_path / "eval" / "squad_v1.1_dev"
+    dev.mkdir(parents=True)
+    (dev / "paragraphs.jsonl").write_text(
+        "".join(json.dumps({"doc_id": p["title"], "para_idx": 0, "text": p["context"]}) + "\n" for p in paragraphs)
+    )
+    questions = [
+        {"question": q["question"], "answers": [a["text"] for a in q["answers"]], "doc_id": p["title"], "para_idx": 0}
+        for p in paragraphs
+        for q in p["qas"]
+    ]
+    (dev / "qa.jsonl").write_text("".join(json.dumps(q) + "\n" for q in questions))
+    reader = tmp_path / "reader"
+    shutil.copytree(tiny_model, reader)
+    out = tmp_path / "results"
+    env = {**os.environ, "SQUAD_DATA": str(tmp_path)}
+    bench("benchmarks.int8", "--reader", str(reader), "--channels", "2", "--write", "--out", str(out), env=env)
+    rows = json.loads((out / "int8.json").read_text())
+    assert [r["copy"] for r in rows] == [
+        "float32 (PyTorch)",
+        "int8, every MatMul",
+        "int8, 2 outlier channels a layer in float32",
+    ]
+    assert all(r["questions"] == len(questions) and 0 <= r["f1"] <= 100 for r in rows)
+    assert [len(c) for c in int8_outliers(reader).values()] == [2, 2]  # one entry per layer of the 2
 
 
 def test_cascade_benchmark_takes_the_second_reader_below_the_threshold(service):

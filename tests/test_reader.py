@@ -14,8 +14,9 @@ import torch
 from qa.cli import main
 from qa.errors import ReaderError
 from qa.models.calibration import Calibrator, Evidence, expected_calibration_error, reliability
+from qa.models.int8 import export_int8, outlier_channels, write_outliers
 from qa.models.reader import SpanReader, Window, best_spans, tokenizer_windows
-from qa.models.runtime import OnnxRunner, TorchRunner, export_int8, load_torch, open_runner
+from qa.models.runtime import OnnxRunner, TorchRunner, load_torch, open_runner
 from qa.training.squad import Example, labelled_windows, read_dev, read_train, with_negatives, without_answers
 from qa.training.trainer import STATE, TrainConfig, batches, export, train
 
@@ -219,27 +220,39 @@ def test_an_export_in_parts_loads_as_one_model(tiny_model, tmp_path):
     assert start.shape == end.shape
 
 
-def test_a_reader_can_keep_some_matmuls_float_in_its_int8_copy(tiny_model, tmp_path):
-    """Its int8.json names the MatMuls whose int8 error costs it answers; they stay float32, the rest int8."""
+def test_a_readers_outlier_channels_are_read_apart_in_float32_in_its_int8_copy(tiny_model, tmp_path):
+    """Its int8.json names, per feed-forward output layer, the input channels whose outliers would crush one int8
+    scale: the copy reads them in a float32 MatMul beside the int8 one, and still reads as the float model does."""
     import shutil
 
     import onnx
 
+    model, tokenizer = load_torch(tiny_model)
+    inputs = tokenizer_windows(tokenizer, "what is it?", ["A longer context " * 20, "and another one"], 64, 16)
+    channels = outlier_channels(model, [inputs["inputs"]], count=3)
+    assert list(channels) == [f"bert.encoder.layer.{i}.output.dense" for i in range(2)]
+    assert all(len(c) == 3 and c == sorted(c) for c in channels.values())
     kept = tmp_path / "kept"
     shutil.copytree(tiny_model, kept)
-    (kept / "int8.json").write_text(json.dumps({"float_matmuls": r"layer\.\d+/output/dense"}))
+    write_outliers(kept, channels, measured="two windows")
 
     def ops(reader):
-        open_runner(reader, "onnx-int8", tmp_path / reader.name, threads=1)
+        runner, _ = open_runner(reader, "onnx-int8", tmp_path / reader.name, threads=1)
         (graph,) = [onnx.load(str(f)).graph for f in (tmp_path / reader.name).glob("*.onnx")]
-        return [n.op_type for n in graph.node]
+        return runner, [n.op_type for n in graph.node]
 
-    plain, float_outputs = ops(tiny_model), ops(kept)
-    assert plain.count("MatMulInteger") - float_outputs.count("MatMulInteger") == 2  # one per layer of the 2
-    assert float_outputs.count("MatMul") - plain.count("MatMul") == 2
-    (kept / "int8.json").write_text("{not json")
-    with pytest.raises(ReaderError, match="int8.json"):
+    (_, plain), (runner, apart) = ops(tiny_model), ops(kept)
+    assert plain.count("MatMulInteger") == apart.count("MatMulInteger")  # every layer still int8
+    assert apart.count("MatMul") - plain.count("MatMul") == 2  # and one small float32 MatMul per layer of the 2
+    for a, b in zip(TorchRunner(model)(inputs["inputs"]), runner(inputs["inputs"]), strict=True):
+        assert np.abs(a - b).max() < 0.05
+    assert [type(m).__name__ for m in model.modules()].count("Apart") == 0  # the caller's model is left as it was
+    (kept / "int8.json").write_text(json.dumps({"outlier_channels": {"bert.no.such.layer": [0]}}))
+    with pytest.raises(ReaderError, match="not a linear layer of this model"):
         open_runner(kept, "onnx-int8", tmp_path / "other", threads=1)
+    (kept / "int8.json").write_text(json.dumps({"float_matmuls": "layer"}))  # the old form
+    with pytest.raises(ReaderError, match="int8.json.*outlier_channels"):
+        open_runner(kept, "onnx-int8", tmp_path / "another", threads=1)
 
 
 def test_onnx_int8_copy_agrees_with_torch(tiny_model, tmp_path):

@@ -14,8 +14,9 @@ import pytest
 import torch
 
 from benchmarks import mpnet
+from qa.models.int8 import export_int8
 from qa.models.reader import SpanReader, tokenizer_windows
-from qa.models.runtime import OnnxRunner, TorchRunner, export_int8, load_torch
+from qa.models.runtime import OnnxRunner, TorchRunner, load_torch
 from qa.training.distillation import distillation_loss, teacher_batch
 from qa.training.squad import Example, labelled_windows, read_train
 from qa.training.trainer import TrainConfig, export, train

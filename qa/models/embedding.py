@@ -14,7 +14,8 @@ from pathlib import Path
 import numpy as np
 
 from qa.errors import ModelError, ReaderError
-from qa.models.runtime import OnnxRunner, cache_hint, export_int8, weights_id
+from qa.models.int8 import export_int8
+from qa.models.runtime import OnnxRunner, cache_hint, weights_id
 from qa.models.tokenizer import INPUTS, FastTokenizer, encode_text
 from qa.settings import BACKENDS, Settings, threads_each
 

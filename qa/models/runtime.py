@@ -4,22 +4,17 @@ uses both; the embedder uses the ONNX export and runner)."""
 from __future__ import annotations
 
 import hashlib
-import json
-import logging
-import os
-import re
-import warnings
 from pathlib import Path
 
 import numpy as np
 
 from qa.errors import ReaderError
 from qa.models.cores import SharedCores, process_cores
-from qa.models.tokenizer import INPUTS, FastTokenizer
+from qa.models.int8 import export_int8, int8_outliers
+from qa.models.tokenizer import FastTokenizer
 from qa.settings import BACKENDS, threads_each
 
 PACKAGED = Path(__file__).resolve().parents[2] / "models" / "reader"
-INT8_SPEC = "int8.json"  # in a reader's folder: how its int8 copy is made
 SHIPPED = {"packaged": PACKAGED, "teacher": PACKAGED.parent / "teacher"}  # reader settings' names for them
 
 
@@ -126,104 +121,10 @@ def weights_id(path: Path) -> str:
     return digest.hexdigest()[:16]
 
 
-def export_int8(
-    model,
-    target: Path,
-    outputs: tuple[str, ...] = ("start_logits", "end_logits"),
-    eager: bool = True,
-    keep_float: str = "",
-) -> Path:
-    """Export `model` (a BERT- or MPNet-style transformer with `outputs`) to ONNX and quantize its weights to int8
-    (dynamic), written atomically to `target`. Its inputs are those of INPUTS its forward takes (MPNet has no token
-    types).
-
-    `eager` traces the model's plain attention rather than PyTorch's fused one: the same float32 logits (within
-    2e-5), but a graph without the fused path's mask-building ops, in which ONNX Runtime reads the shipped reader's
-    windows for a seed question in 60 ms instead of 76 on one thread. The embedder keeps the graph its indexes
-    were built with (eager=False).
-
-    `keep_float`: a regular expression; the MatMuls whose node names it matches stay float32 (a model whose int8
-    copy loses too much where activations have outliers, e.g. MPNet's feed-forward outputs, names them in its
-    `int8.json`)."""
-    import inspect
-
-    import torch
-
-    try:
-        from onnxruntime.quantization import QuantType, quantize_dynamic
-    except ImportError:
-        raise ReaderError("the onnx-int8 backend needs onnxruntime and onnx: pip install onnxruntime onnx") from None
-
-    inputs = [name for name in INPUTS if name in inspect.signature(model.forward).parameters]
-    attention = getattr(model.config, "_attn_implementation", None)
-    if eager and attention and attention != "eager":
-        model.set_attn_implementation("eager")  # set back below: the caller's model is not changed
-
-    class NamedOutputs(torch.nn.Module):  # keyword inputs in, the named outputs out as a tuple: traceable
-        def __init__(self):
-            super().__init__()
-            self.model = model.float().eval()
-
-        def forward(self, *tensors):
-            out = self.model(**dict(zip(inputs, tensors, strict=True)))
-            return tuple(out[name] for name in outputs)
-
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fp32 = target.with_name(f"{target.stem}.{os.getpid()}.fp32.onnx")
-    tmp = target.with_name(f"{target.stem}.{os.getpid()}.tmp.onnx")
-    dummy = torch.ones((1, 16), dtype=torch.long)
-    axes = {name: {0: "batch", 1: "tokens"} for name in (*inputs, *outputs)}
-    root, level = logging.getLogger(), logging.getLogger().level
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # tracer notes about shapes that are constant for BERT-style models
-            root.setLevel(logging.ERROR)  # onnxruntime's advice to pre-process before quantizing
-            torch.onnx.export(
-                NamedOutputs(),
-                tuple(torch.zeros_like(dummy) if name == "token_type_ids" else dummy for name in inputs),
-                str(fp32),
-                input_names=inputs,
-                output_names=list(outputs),
-                dynamic_axes=axes,
-                opset_version=17,
-                dynamo=False,
-            )
-            kept = _matmuls(fp32, keep_float) if keep_float else []
-            quantize_dynamic(str(fp32), str(tmp), weight_type=QuantType.QInt8, per_channel=True, nodes_to_exclude=kept)
-            os.replace(tmp, target)
-    finally:
-        root.setLevel(level)
-        if eager and attention and attention != "eager":
-            model.set_attn_implementation(attention)
-        for f in (fp32, tmp):
-            f.unlink(missing_ok=True)
-    return target
-
-
 def reader_onnx(path: str | Path, cache_dir: Path) -> Path:
     """Where the int8 copy of the reader at `path` is kept ("eager": exported with eager attention; a copy made by
     an older export keeps its own name, so it is never mistaken for this one)."""
     return Path(cache_dir) / f"reader-{weights_id(Path(path))}.eager.int8.onnx"
-
-
-def _matmuls(onnx_file: Path, pattern: str) -> list[str]:
-    """The MatMul nodes of an ONNX graph whose names match `pattern`."""
-    import onnx
-
-    graph = onnx.load(str(onnx_file), load_external_data=False).graph
-    return [n.name for n in graph.node if n.op_type == "MatMul" and re.search(pattern, n.name)]
-
-
-def int8_float(path: str | Path) -> str:
-    """The pattern of MatMuls a reader keeps float32 in its int8 copy (its `int8.json`, "float_matmuls"; none
-    without one)."""
-    spec = Path(path) / INT8_SPEC
-    if not spec.exists():
-        return ""
-    try:
-        return str(json.loads(spec.read_text())["float_matmuls"])
-    except (OSError, ValueError, KeyError, TypeError) as exc:
-        raise ReaderError(f"cannot read {spec}: {exc}") from exc
 
 
 def open_runner(path: str | Path, backend: str, cache_dir: Path, threads: int = 0, offline: bool = True):
@@ -238,7 +139,7 @@ def open_runner(path: str | Path, backend: str, cache_dir: Path, threads: int = 
     onnx = reader_onnx(path, cache_dir)
     if not onnx.exists():
         try:
-            export_int8(load_torch(path, offline)[0], onnx, keep_float=int8_float(path))
+            export_int8(load_torch(path, offline)[0], onnx, outliers=int8_outliers(path))
         except OSError as exc:
             raise ReaderError(f"cannot build the int8 reader in {cache_dir}: {exc}; {cache_hint('reader')}") from exc
     if threads > 1:  # the process's readers share its cores
