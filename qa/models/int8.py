@@ -55,7 +55,7 @@ def export_int8(
     attention = getattr(model.config, "_attn_implementation", None)
     if eager and attention and attention != "eager":
         model.set_attn_implementation("eager")  # set back below: the caller's model is not changed
-    replaced = {name: _apart(model, name, channels) for name, channels in (outliers or {}).items()}
+    replaced: dict = {}  # the layers `outliers` names, put back below
 
     class NamedOutputs(torch.nn.Module):  # keyword inputs in, the named outputs out as a tuple: traceable
         def __init__(self):
@@ -73,6 +73,8 @@ def export_int8(
     axes = {name: {0: "batch", 1: "tokens"} for name in (*inputs, *outputs)}
     root, level = logging.getLogger(), logging.getLogger().level
     try:
+        for name, channels in (outliers or {}).items():
+            replaced[name] = _apart(model, name, channels)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # tracer notes about shapes that are constant for BERT-style models
             root.setLevel(logging.ERROR)  # onnxruntime's advice to pre-process before quantizing
@@ -104,7 +106,7 @@ def outlier_channels(
     model, batches: Iterable[Mapping[str, np.ndarray]], count: int, layers: str = FEED_FORWARD_OUT
 ) -> dict[str, list[int]]:
     """For each linear layer whose name matches `layers`, the `count` input channels with the largest absolute
-    values over `batches` (tokenised windows), in float32: what `export_int8(outliers=...)` reads apart. A few
+    values over `batches` (tokenised windows), in float32: what `export_int8(outliers=...)` reads apart. About a
     hundred windows of ordinary text find them; they are a property of the weights, not of one input."""
     import torch
 
