@@ -48,12 +48,12 @@ def test_a_service_with_a_second_reader_answers_from_it_when_unsure(fresh_servic
 
 def test_what_the_first_reader_would_abstain_on_is_always_re_read(fresh_service, tiny_mpnet):
     """A higher min_probability alone widens the re-read band with it: no abstention goes unconfirmed."""
+    fresh_service.build()  # one index, read by each service below
     for second_below, min_probability, below in ((0.0, 0.9, 0.9), (0.7, 0.38, 0.7), (0.0, 0.38, 0.38)):
         s = fresh_service.settings.replace(
             second_reader=str(tiny_mpnet), second_below=second_below, min_probability=min_probability
         )
         qa = QAService(s, fresh_service.embedder, fresh_service.reader)
-        qa.build()
         assert qa.current().answerer.below == below
 
 

@@ -129,8 +129,8 @@ def outlier_channels(
     finally:
         for h in hooks:
             h.remove()
-    k = min(count, *(len(p) for p in peaks.values())) if peaks else 0
-    return {n: sorted(int(i) for i in torch.topk(peaks[n], k).indices) for n, _ in named if n in peaks}
+    top = {n: torch.topk(p, min(count, len(p))).indices for n, p in peaks.items()}
+    return {n: sorted(int(i) for i in top[n]) for n, _ in named if n in top}
 
 
 def int8_outliers(path: str | Path) -> dict[str, list[int]]:
@@ -149,7 +149,7 @@ def int8_outliers(path: str | Path) -> dict[str, list[int]]:
 def write_outliers(path: str | Path, channels: Mapping[str, Sequence[int]], measured: str) -> Path:
     """Save `channels` as the reader's `int8.json` (`measured`: on what), atomically."""
     spec = Path(path) / INT8_SPEC
-    tmp = spec.with_suffix(".tmp")
+    tmp = spec.with_suffix(".tmp")  # (qa.store.files.write_whole is the store's: models sit below it)
     layers = ",\n".join(f"  {json.dumps(name)}: {json.dumps(list(c))}" for name, c in channels.items())
     tmp.write_text(f'{{"measured": {json.dumps(measured)},\n "outlier_channels": {{\n{layers}\n }}\n}}\n')
     os.replace(tmp, spec)
