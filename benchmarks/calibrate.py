@@ -51,6 +51,7 @@ def main() -> None:
         data="SQuAD 2.0 dev, calibration part (articles 13-18)",
         questions=len(rows),
         seed=args.seed,
+        read_passages=qa.settings.read_passages,  # the evidence (rank, support) depends on how many were read
     )
     tops = [(gold, *_best(calibrator, c, t)) for gold, c, t in per_question]  # what the service would show first
     best = choose_threshold(tops)

@@ -181,8 +181,8 @@ class QAService:
         snapshot, vector = served.snapshot, self.questions([query], [query])[0]
         allowed = snapshot.published_between(*window) if any(window) else None
         recency = (s.recency_weight, snapshot.recency) if s.recency_weight else None
-        passages = served.retriever.search(query, vector, max(k, s.passages), allowed, recency)
-        answers, confidence, guess = served.answerer.answers(read, passages[: s.passages], shown)
+        passages = served.retriever.search(query, vector, max(k, s.read_passages), allowed, recency)
+        answers, confidence, guess = served.answerer.answers(read, passages[: s.read_passages], shown)
         answers = newest_first(answers, snapshot.articles.published)
         confidence = answers[0].score if answers else confidence
         self.conversation.remember(served.stamp, [*history, question], window, tuple(a.text for a in answers))
@@ -197,7 +197,7 @@ class QAService:
         """The top `k` passages for `question` (default: the passages the reader reads)."""
         _, query = self.conversation.read(question, list(history))
         vector = self.questions([query], [query])[0]
-        return self.current().retriever.search(query, vector, k or self.settings.passages)
+        return self.current().retriever.search(query, vector, k or self.settings.read_passages)
 
     # --- articles and feedback ----------------------------------------------------------------------
 

@@ -58,7 +58,14 @@ class Settings:
     rrf_k: int = setting(60, "fusion=rrf: reciprocal-rank-fusion constant", at_least=1)
     passages: int = setting(
         5,
-        "passages the reader reads and returns with an answer (the API's k: how many return)",
+        "passages returned with an answer (the API's k when a request gives none)",
+        at_least=1,
+        at_most=MAX_PASSAGES,
+    )
+    read_passages: int = setting(
+        3,
+        "the best of the retrieved passages the reader reads (more: a little more recall, but more look-alike spans"
+        " to confuse it and more time; measured in the reader's model card)",
         at_least=1,
         at_most=MAX_PASSAGES,
     )
@@ -86,7 +93,7 @@ class Settings:
     reader_stride: int = setting(64, "tokens shared by consecutive windows of a long passage", at_least=0)
     max_answer_tokens: int = setting(30, "longest answer span, in tokens", at_least=1)
     min_probability: float = setting(
-        0.38,
+        0.4,
         "abstain when the best answer's calibrated probability is below this (tuned: benchmarks/calibrate.py)",
         at_least=0,
         at_most=1,

@@ -115,7 +115,7 @@ def test_who_else_reads_the_previous_question_again_without_the_answers_shown(se
     assert len(shown) == 1
     result = reader.ask("who else?", history=history)
     assert result.interpreted == f"Who is the Italian foreign minister, other than {shown[0]}?"
-    for _ in range(reader.settings.passages + 1):
+    for _ in range(reader.settings.read_passages + 1):
         if result.abstained:
             break
         assert not repeats(result.answers[0].text, shown)
@@ -156,8 +156,21 @@ def test_an_article_that_is_one_huge_sentence_costs_a_question_a_few_windows(fre
     assert max(c.end - c.start for c in chunks) <= qa.settings.chunk_chars
     before = qa.reader.windows_read
     result = qa.ask("Who opened the bridge?")
-    assert qa.reader.windows_read - before <= 3 * qa.settings.passages
+    assert qa.reader.windows_read - before <= 3 * qa.settings.read_passages
     assert result.answers and len(result.answers[0].sentence) <= qa.settings.chunk_chars
+
+
+def test_the_reader_reads_the_best_read_passages_and_the_reply_returns_k(service):
+    """Only the best `read_passages` are read (fewer look-alike spans, less time); a person still gets `k` passages
+    to look through, and every answer comes from a passage that was read."""
+    qa = eager(service, read_passages=2)
+    before = qa.reader.windows_read
+    result = qa.ask("Who is the Italian foreign minister?", k=5)
+    assert len(result.passages) == 5
+    assert 2 <= qa.reader.windows_read - before <= 4  # a chunk fills one window, rarely two
+    read = result.passages[:2]
+    for a in result.answers:
+        assert any(p.chunk.start <= a.citation.start < a.citation.end <= p.chunk.end for p in read)
 
 
 def test_an_abstention_says_whether_the_reader_has_a_guess_and_keeps_it_out_of_the_answers(service, client):
