@@ -3,7 +3,7 @@ re-reads those the first is less sure of than X. Each reader's answers come from
 put together from them, and cost both asks where the second re-reads.
 
     .venv/bin/python -m benchmarks.cascade QUESTIONS --index-dir DIR --second READER_DIR [--first packaged]
-        [--first-min-probability 0.38] [--second-min-probability 0.38] [--out benchmarks/results]
+        [--first-min-probability P] [--second-min-probability P] [--out benchmarks/results]
 
 Writes cascade.md and cascade.json under --out (one row per reader and per X).
 """
@@ -24,7 +24,7 @@ from qa.evaluation.report import load_questions
 from qa.settings import Settings
 from qa.text.metrics import best_f1, exact, ratio
 
-BELOW = (0.2, 0.38, 0.5, 0.6, 0.7, 0.8)
+BELOW = (0.2, 0.4, 0.5, 0.6, 0.7, 0.8)
 
 
 def asked(qa: QAService, rows: list[dict]) -> list[dict]:
@@ -90,8 +90,8 @@ def main() -> None:
     p.add_argument("--index-dir", type=Path, required=True, help="an index built over the questions' articles")
     p.add_argument("--first", default="packaged", help="the reader that reads every question")
     p.add_argument("--second", required=True, help="the reader that re-reads the uncertain ones")
-    p.add_argument("--first-min-probability", type=float, default=0.38)
-    p.add_argument("--second-min-probability", type=float, default=0.38)
+    p.add_argument("--first-min-probability", type=float, default=Settings().min_probability)
+    p.add_argument("--second-min-probability", type=float, default=Settings().second_min_probability)
     p.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results")
     args = p.parse_args()
     rows = load_questions(args.questions)
