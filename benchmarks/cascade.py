@@ -44,10 +44,15 @@ def asked(qa: QAService, rows: list[dict]) -> list[dict]:
 
 
 def cascade(first: list[dict], second: list[dict], below: float) -> list[dict]:
-    """The first reader's answer where its confidence reaches `below`, else the second's (after both asks)."""
-    return [
-        a if a["confidence"] >= below else {**b, "ms": a["ms"] + b["ms"]} for a, b in zip(first, second, strict=True)
-    ]
+    """The first reader's answer where its confidence reaches `below`, else the second's, which replaces an answer
+    or confirms an abstention but never takes an answer away, as the service's cascade picks (after both asks)."""
+    out = []
+    for a, b in zip(first, second, strict=True):
+        if a["confidence"] >= below:
+            out.append(a)
+        else:
+            out.append({**(b if b["top"] is not None or a["top"] is None else a), "ms": a["ms"] + b["ms"]})
+    return out
 
 
 def scores(rows: list[dict], picks: list[dict]) -> dict:

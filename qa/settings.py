@@ -104,10 +104,10 @@ class Settings:
         " directory, or teacher (models/teacher); empty: none",
     )
     second_below: float = setting(
-        0.0,
-        "second_reader: also re-read when the reader's best answer's probability is below this (it always re-reads"
-        " what the reader would abstain on, below min_probability; 0: only that); the second reader's answers (or"
-        " abstention) are then the reply",
+        0.8,
+        "second_reader: re-read when the reader's best answer's probability is below this (it always re-reads what"
+        " the reader would abstain on, below min_probability); the second reader's answers replace the reader's,"
+        " and its abstention stands where the reader abstained too",
         at_least=0,
         at_most=1,
     )

@@ -305,7 +305,7 @@ def test_int8_benchmark_scores_each_copy_and_writes_the_outlier_channels(tiny_mo
 
 
 def test_cascade_benchmark_takes_the_second_reader_below_the_threshold(service):
-    from benchmarks.cascade import asked, compare
+    from benchmarks.cascade import asked, cascade, compare
 
     rows = [{"question": "who threatened sanctions?", "answers": ["Boris Johnson"]},
             {"question": "What is the capital of Peru?", "answers": []}]  # fmt: skip
@@ -316,6 +316,8 @@ def test_cascade_benchmark_takes_the_second_reader_below_the_threshold(service):
     everything = by["cascade, second below 1.01"]
     assert everything["re_read"] == 1.0 and everything["exact_match"] == 1.0 and everything["latency_ms_p50"] > 1.0
     assert by["second alone"]["exact_match"] == 1.0 and by["second alone"]["unanswerable_abstained"] == "0/1"
+    answered, abstained = {"top": "x", "confidence": 0.5, "ms": 1.0}, {"top": None, "confidence": 0.1, "ms": 2.0}
+    assert cascade([answered], [abstained], 0.8) == [{**answered, "ms": 3.0}]  # as the service: no answer taken away
 
 
 def test_calibration_threshold_is_the_one_with_the_best_overall_f1():

@@ -22,15 +22,21 @@ class Fixed:
 
 
 def test_the_second_reads_only_below_the_threshold_and_its_reply_stands():
-    sure, unsure, abstains = Answers(["a"], 0.9), Answers(["b"], 0.5), Answers([], 0.1)
-    second, made = Fixed(abstains), []
+    sure, unsure, abstained = Answers(["a"], 0.9), Answers(["b"], 0.5), Answers([], 0.2)
+    second, made = Fixed(Answers(["c"], 0.7)), []
     sure_first = Cascade(Fixed(sure), lambda: made.append(1) or second, 0.8)
     assert sure_first.answers("q", []) is sure
     assert second.asked == [] and made == [], "the second is not even made while the first is sure"
     unsure_first = Cascade(Fixed(unsure), lambda: made.append(1) or second, 0.8)
-    assert unsure_first.answers("who else?", [], ["b"]) is abstains  # its abstention stands
-    unsure_first.answers("and?", [])
-    assert second.asked == [("who else?", ("b",)), ("and?", ())] and made == [1]
+    assert unsure_first.answers("who else?", [], ["b"]) is second.reply  # its answers replace the first's
+    Cascade(Fixed(abstained), lambda: made.append(1) or second, 0.8).answers("and?", [])
+    assert second.asked == [("who else?", ("b",)), ("and?", ())] and made == [1, 1]
+
+
+def test_the_second_confirms_an_abstention_but_never_takes_an_answer_away():
+    unsure, abstained, abstains = Answers(["b"], 0.5), Answers([], 0.2), Answers([], 0.1)
+    assert Cascade(Fixed(abstained), lambda: Fixed(abstains), 0.8).answers("q", []) is abstains
+    assert Cascade(Fixed(unsure), lambda: Fixed(abstains), 0.8).answers("q", []) is unsure
 
 
 def test_a_service_with_a_second_reader_answers_from_it_when_unsure(fresh_service, tiny_mpnet):

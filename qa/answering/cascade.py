@@ -11,9 +11,12 @@ from qa.types import Passage
 
 
 class Cascade:
-    """`first`'s reply when its confidence reaches `below`, else the `second` answerer's (its answers, or its
-    abstention: the second reader is the better judge of both). The second is made when first needed, so that a
-    one-off `qa ask` the first reader is sure of never loads the larger model (a server loads it when warming up)."""
+    """`first`'s reply when its confidence reaches `below`, else the `second` answerer's: its answers replace the
+    first's, and its abstention confirms the first's. Where the first did answer (re-read because `below` is above
+    its own threshold), the second's abstention does not take that answer away: re-reading up to 0.8 with such
+    vetoes cost open SQuAD v1.1 3 points of right answers and news nothing (the reader's model card, "The second
+    reader replaces answers"). The second is made when first needed, so that a one-off `qa ask` the first reader
+    is sure of never loads the larger model (a server loads it when warming up)."""
 
     def __init__(self, first: Answerer, second: Callable[[], Answerer], below: float):
         self.first, self.below = first, below
@@ -30,4 +33,5 @@ class Cascade:
         reply = self.first.answers(question, passages, shown)
         if reply.confidence >= self.below:
             return reply
-        return self.second.answers(question, passages, shown)
+        second = self.second.answers(question, passages, shown)
+        return second if second.answers or not reply.answers else reply
