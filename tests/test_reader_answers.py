@@ -170,7 +170,8 @@ def test_the_reader_reads_the_best_read_passages_and_the_reply_returns_k(service
     assert 2 <= qa.reader.windows_read - before <= 4  # a chunk fills one window, rarely two
     read = result.passages[:2]
     for a in result.answers:
-        assert any(p.chunk.start <= a.citation.start < a.citation.end <= p.chunk.end for p in read)
+        c = a.citation
+        assert any(p.chunk.article_id == c.article_id and p.chunk.start <= c.start < c.end <= p.chunk.end for p in read)
 
 
 def test_an_abstention_says_whether_the_reader_has_a_guess_and_keeps_it_out_of_the_answers(service, client):
