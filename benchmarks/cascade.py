@@ -20,6 +20,7 @@ import numpy as np
 from benchmarks import report
 from benchmarks.squad import ROOT
 from qa import QAService
+from qa.answering.cascade import second_stands
 from qa.evaluation.report import load_questions
 from qa.settings import Settings
 from qa.text.metrics import best_f1, exact, ratio
@@ -44,14 +45,15 @@ def asked(qa: QAService, rows: list[dict]) -> list[dict]:
 
 
 def cascade(first: list[dict], second: list[dict], below: float) -> list[dict]:
-    """The first reader's answer where its confidence reaches `below`, else the second's, which replaces an answer
-    or confirms an abstention but never takes an answer away, as the service's cascade picks (after both asks)."""
+    """The first reader's answer where its confidence reaches `below`, else the second's where it stands (it
+    replaces an answer or confirms an abstention, never takes an answer away: `second_stands`), after both asks."""
     out = []
     for a, b in zip(first, second, strict=True):
         if a["confidence"] >= below:
             out.append(a)
         else:
-            out.append({**(b if b["top"] is not None or a["top"] is None else a), "ms": a["ms"] + b["ms"]})
+            reply = b if second_stands(a["top"] is not None, b["top"] is not None) else a
+            out.append({**reply, "ms": a["ms"] + b["ms"]})
     return out
 
 
@@ -95,8 +97,9 @@ def main() -> None:
     p.add_argument("--index-dir", type=Path, required=True, help="an index built over the questions' articles")
     p.add_argument("--first", default="packaged", help="the reader that reads every question")
     p.add_argument("--second", required=True, help="the reader that re-reads the uncertain ones")
-    p.add_argument("--first-min-probability", type=float, default=Settings().min_probability)
-    p.add_argument("--second-min-probability", type=float, default=Settings().second_min_probability)
+    defaults = Settings()
+    p.add_argument("--first-min-probability", type=float, default=defaults.min_probability)
+    p.add_argument("--second-min-probability", type=float, default=defaults.second_min_probability)
     p.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results")
     args = p.parse_args()
     rows = load_questions(args.questions)

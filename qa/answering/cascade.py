@@ -34,4 +34,10 @@ class Cascade:
         if reply.confidence >= self.below:
             return reply
         second = self.second.answers(question, passages, shown)
-        return second if second.answers or not reply.answers else reply
+        return second if second_stands(bool(reply.answers), bool(second.answers)) else reply
+
+
+def second_stands(first_answered: bool, second_answered: bool) -> bool:
+    """Whether the second reader's reply is the cascade's: its answers always, its abstention only where the first
+    abstained too (the one rule, shared with `benchmarks.cascade`)."""
+    return second_answered or not first_answered
